@@ -32,6 +32,7 @@ def download(
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a downloaded text is not
         with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=30) as r:
             while chunk := r.read(1 << 20): f.write(chunk)
         os.replace(tmp, dest)
