@@ -1,0 +1,86 @@
+"""Sampling speed of GPT-2 124M on CPU: pealm with and without its KV cache, and transformers' `generate`.
+
+The model has random weights (seeded): speed does not depend on their values. transformers gets the very
+same weights through `GPT.save_pretrained` -> `GPT2LMHeadModel.from_pretrained`. Decoding is greedy, so
+all methods must produce the same tokens, which is checked. Prints the CPU and a markdown table.
+
+    python scripts/bench_sample.py [--new-tokens 500] [--no-cache-tokens 100] [--threads 2]
+
+Without the cache every token re-reads the whole context, so its time grows with the length: it is
+measured on fewer tokens (`--no-cache-tokens`), which flatters it, and its tokens/s is the baseline.
+"""
+import argparse, platform, tempfile, time
+from pathlib import Path
+import torch
+from pealm.models.gpt2 import GPT, GPTConfig
+
+def cpu_name() -> str:
+    "The CPU's model name, from /proc/cpuinfo where there is one."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+def timed(fn):
+    "`fn()` and the seconds it took."
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--new-tokens', type=int, default=500, help='tokens to generate with a cache')
+    p.add_argument('--no-cache-tokens', type=int, default=100, help='tokens to generate without the cache')
+    p.add_argument('--prompt-tokens', type=int, default=10, help='length of the (random) prompt')
+    p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--no-transformers', action='store_true', help="skip transformers' generate")
+    args = p.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = GPT(GPTConfig()).eval()
+    prompt = torch.randint(0, model.config.vocab_size, (1, args.prompt_tokens))
+    print(f"CPU: {cpu_name()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}")
+    print(f"GPT-2 124M ({model.n_params():,} parameters, random weights, seed {args.seed}), "
+          f"prompt of {args.prompt_tokens} tokens, greedy decoding")
+    model.generate(prompt, 2, top_k=1); model.generate(prompt, 2, top_k=1, use_cache=False) # warm up
+
+    rows = [] # (method, tokens, seconds)
+    short = args.no_cache_tokens
+    no_cache, dt = timed(lambda: model.generate(prompt, short, top_k=1, use_cache=False))
+    rows.append(('pealm, no cache', short, dt))
+    cached_short, dt = timed(lambda: model.generate(prompt, short, top_k=1))
+    rows.append(('pealm, KV cache', short, dt))
+    cached, dt = timed(lambda: model.generate(prompt, args.new_tokens, top_k=1))
+    rows.append(('pealm, KV cache', args.new_tokens, dt))
+    n = min(short, args.new_tokens)
+    upto = args.prompt_tokens + n
+    assert torch.equal(no_cache[:, :upto], cached[:, :upto]), "the cache changed the tokens"
+    assert torch.equal(cached_short, cached[:, :cached_short.size(1)]), "runs differ"
+
+    if not args.no_transformers:
+        import transformers
+        from transformers import GPT2LMHeadModel
+        transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
+        with tempfile.TemporaryDirectory() as tmp:
+            model.save_pretrained(tmp)
+            hf = GPT2LMHeadModel.from_pretrained(tmp).eval()
+        hf.generation_config.update(eos_token_id=None, pad_token_id=0) # always generate every token
+        gen = lambda k: hf.generate(prompt, max_new_tokens=k, do_sample=False)
+        gen(2) # warm up
+        hf_out, dt = timed(lambda: gen(args.new_tokens))
+        rows.append((f"transformers {transformers.__version__} generate (its cache)", args.new_tokens, dt))
+        same = torch.equal(hf_out, cached)
+        print(f"transformers' tokens equal pealm's: {same}" + ("" if same else
+              f" (first difference at new token {int((hf_out != cached).int().argmax()) - args.prompt_tokens})"))
+
+    base = rows[0][1] / rows[0][2]
+    print("\n| method | new tokens | seconds | tokens/s | speedup vs no cache |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for method, k, dt in rows:
+        print(f"| {method} | {k} | {dt:.2f} | {k/dt:.1f} | {k/dt/base:.1f}x |")
+    print(f"\n(no cache measured on {short} tokens: at {args.new_tokens} its tokens/s would be lower still)")
+
+if __name__ == '__main__': main()
