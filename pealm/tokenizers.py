@@ -28,6 +28,7 @@ class Tokenizer:
         path.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path, prefix=".tokenizer.json.", suffix=".part")
         try:
+            os.chmod(tmp, 0o644) # mkstemp makes it private; a tokenizer is not
             with os.fdopen(fd, "w", encoding="utf-8") as f: json.dump(self.to_dict(), f, ensure_ascii=False)
             os.replace(tmp, path/"tokenizer.json")
         except BaseException:
