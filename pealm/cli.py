@@ -218,6 +218,9 @@ def _train_flags(p):
     p.add_argument("--dropout", type=float, help="dropout probability (default 0.0)")
     p.add_argument("--out", default="runs", help="runs go to OUT/MODEL/YYYYmmdd-HHMMSS (default: runs)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR (or its ckpt.pt) exactly")
+    p.add_argument("--hellaswag-every", type=_number(int, minimum=0, name="count"), default=0, help="gpt2: HellaSwag accuracy every N steps, logged in metrics.jsonl (default: never)")
+    p.add_argument("--hellaswag-limit", type=_count, default=500, help="gpt2: examples per HellaSwag evaluation (default 500)")
+    p.add_argument("--data-dir", help="gpt2: HellaSwag directory written by scripts/hellaswag.py (or $PEALM_HELLASWAG)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar with loss and tokens/s (default: when stderr is a terminal)")
 
@@ -229,13 +232,24 @@ def _tokenize(model_name, text, tokenizer=None):
     train_ids, val_ids = train_val_split(torch.tensor(tokenizer.encode(text), dtype=torch.long))
     return tokenizer, train_ids, val_ids
 
+def _hellaswag_eval(args, tokenizer):
+    "The `extra_eval` that logs HellaSwag accuracy during GPT-2 training, or None."
+    if not args.hellaswag_every: return None
+    if args.model_name != "gpt2": raise PealmError("--hellaswag-every needs a gpt2 model (HellaSwag is scored with GPT-2's tokenizer)")
+    from pealm.eval import evaluate_hellaswag, hellaswag_path
+    path = hellaswag_path(args.data_dir)  # checked now, not after the first N steps
+    def hellaswag(model):
+        r = evaluate_hellaswag(model, tokenizer, path, limit=args.hellaswag_limit, device=next(model.parameters()).device, progress=False)
+        return {f"hellaswag_{k}": v for k, v in r.items()}
+    return hellaswag
+
 def cmd_train(args) -> int:
     "Train a model, or resume a run."
     from dataclasses import replace
     from pealm.checkpoint import build_model, find_checkpoint, load_checkpoint
     from pealm.data import load_text
     from pealm.tokenizers import tokenizer_from_dict
-    from pealm.train import TrainConfig, Trainer, train
+    from pealm.train import TrainConfig, Trainer
     if args.model_name not in TRAIN_MODELS:
         raise PealmError(f"unknown model {args.model_name!r}; choose one of: {', '.join(TRAIN_MODELS)}")
     text = load_text(args.input)
@@ -249,16 +263,19 @@ def cmd_train(args) -> int:
             raise PealmError(f"--resume continues with the run's own settings; drop --{extra[0].replace('_', '-')}")
         tokenizer, train_ids, val_ids = _tokenize(args.model_name, text, tokenizer_from_dict(ckpt["tokenizer"]))
         cfg = replace(TrainConfig(**ckpt["train_config"]), **flags)
-        result = train(None, train_ids, val_ids, cfg, tokenizer, args.model_name, resume=args.resume)
+        result = Trainer(None, train_ids, val_ids, cfg, tokenizer, args.model_name, resume=args.resume,
+                         extra_eval=_hellaswag_eval(args, tokenizer), extra_eval_every=args.hellaswag_every).fit()
     else:
         tokenizer, train_ids, val_ids = _tokenize(args.model_name, text)
+        extra_eval = _hellaswag_eval(args, tokenizer)
         cfg = TrainConfig(out_dir=args.out, **{**TRAIN_DEFAULTS[args.model_name], **flags})
         sizes = {k: getattr(args, k) for k in _MODEL_FLAGS}
         if args.model_name in CHAR_MODELS: sizes["vocab_size"] = tokenizer.vocab_size
         if args.block_size: sizes["block_size"] = args.block_size
         torch.manual_seed(cfg.seed)  # the initial weights, too, follow the seed
         model = build_model(args.model_name, **sizes)
-        trainer = Trainer(model, train_ids, val_ids, cfg, tokenizer, args.model_name) # checks, then makes the run
+        trainer = Trainer(model, train_ids, val_ids, cfg, tokenizer, args.model_name, # checks, then makes the run
+                          extra_eval=extra_eval, extra_eval_every=args.hellaswag_every)
         trainer.run.file("tokenizer.json"); tokenizer.save(trainer.run.path)
         print(f"pealm train: {args.model_name}, {model.n_params():,} parameters, {len(train_ids):,} training tokens, run {trainer.run.path}")
         result = trainer.fit()

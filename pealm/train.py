@@ -204,6 +204,8 @@ class Trainer:
         model_name:str|None=None,   # registry name; default: from the model's class
         run_dir:Path|str|None=None, # where files go; default: the resumed run's, else a new RunDir under cfg.out_dir
         resume:Path|str|None=None,  # a ckpt.pt, or a run directory holding one, to continue from
+        extra_eval=None,            # called as `extra_eval(model)` every `extra_eval_every` steps: a dict of metrics to log
+        extra_eval_every:int=0,     # 0: never; HellaSwag during GPT-2 training uses this
     ):
         ckpt = None
         if resume is not None:
@@ -219,6 +221,8 @@ class Trainer:
             tokenizer = ckpt["tokenizer"] if tokenizer is None else tokenizer
             run_dir = run_dir or path.parent
         if model is None: raise PealmError("nothing to train: pass a model, or a checkpoint to resume")
+        if extra_eval_every < 0: raise PealmError(f"extra_eval_every must be >= 0, got {extra_eval_every}")
+        self.extra_eval, self.extra_eval_every = extra_eval, extra_eval_every if extra_eval else 0
         self.model_name = model_name or (ckpt["model_name"] if ckpt else model_name_of(model))
         self.tokenizer = tokenizer.to_dict() if hasattr(tokenizer, "to_dict") else tokenizer
         self.train_ids, self.val_ids = torch.as_tensor(train_ids), torch.as_tensor(val_ids)
@@ -315,8 +319,9 @@ def _fit(self:Trainer,
                 self.step += 1
                 bar.update()
                 evaluating = self.step % cfg.eval_every == 0 or self.step == cfg.steps
+                extra_due = self.extra_eval_every and (self.step % self.extra_eval_every == 0 or self.step == cfg.steps)
                 saving = (self.step % cfg.save_every == 0 if cfg.save_every else evaluating) or self.step == until
-                if not (self.step % cfg.log_every == 0 or evaluating or saving or interrupt.requested): continue
+                if not (self.step % cfg.log_every == 0 or evaluating or extra_due or saving or interrupt.requested): continue
                 self.train_loss = loss_sum.item() / n_losses # waits for the device: once per log line
                 secs, tokens = time.perf_counter() - t_last, (self.step - step_last) * cfg.tokens_per_step
                 tps = tokens / secs
@@ -326,6 +331,10 @@ def _fit(self:Trainer,
                 if evaluating:
                     record["val_loss"] = self.evaluate()
                     say(f"step {self.step}: train {self.train_loss:.4f}, val {self.val_loss:.4f}, lr {lr:.2e}, {tps:,.0f} tokens/s")
+                if extra_due:
+                    extra = self.extra_eval(model)
+                    record.update(extra)
+                    say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
                 write(record)
                 bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{tps:,.0f}", refresh=False)
                 if saving or interrupt.requested: self.save(); saved_step = self.step
