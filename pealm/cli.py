@@ -188,7 +188,7 @@ TRAIN_DEFAULTS = {
     "char-bigram": dict(lr=1e-2, min_lr=1e-3, warmup_steps=10, weight_decay=0.0, beta2=0.999, eval_every=500, eval_batches=200),
     # one 65x65 table of logits: a big step is safe; decay would pull the logits away from the counts, and
     # rare characters' rows need Adam's long memory of the squared gradient (beta2 0.999)
-    "char-transformer": dict(steps=7000, lr=2e-3, min_lr=2e-4, warmup_steps=200, eval_every=500, eval_batches=40),
+    "char-transformer": dict(steps=5000, lr=2e-3, min_lr=2e-4, warmup_steps=200, eval_every=500, eval_batches=40),
     "gpt2": dict(lr=6e-4, min_lr=6e-5, beta2=0.95, warmup_steps=100), # GPT-3 paper's settings for this size
 } # per-model settings where they differ from TrainConfig's; the committed weights were trained with these
 
@@ -196,7 +196,7 @@ def _train_flags(p):
     p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(TRAIN_MODELS)}")
     p.add_argument("--input", help="UTF-8 text file to train on (default: Tiny Shakespeare, downloaded once)")
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int, help="optimizer steps (default 2000; char-transformer 7000)")
+    length.add_argument("--steps", type=int, help="optimizer steps (default 2000; char-transformer 5000)")
     length.add_argument("--epochs", type=float, help="passes over the training tokens, instead of --steps")
     p.add_argument("--batch-size", type=int, help="sequences per micro-batch (default 32)")
     p.add_argument("--block-size", type=int, help="context length T (default: the model's)")
