@@ -132,10 +132,11 @@ def cmd_eval(args) -> int:
         print(f"val_loss {loss:.4f} over {tokens:,} tokens")
     else:
         from pealm.eval import evaluate_hellaswag, hellaswag_path
-        dist = _init_distributed(model)
-        result = evaluate_hellaswag(model, tokenizer, hellaswag_path(args.data_dir), limit=args.limit,
-                                    batch_size=args.batch_size, device=next(model.parameters()).device,
-                                    progress=dist["rank"] == 0)
+        path, dist = hellaswag_path(args.data_dir), _init_distributed(model)
+        try: result = evaluate_hellaswag(model, tokenizer, path, limit=args.limit, batch_size=args.batch_size,
+                                         device=next(model.parameters()).device, progress=dist["rank"] == 0)
+        finally:
+            if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if dist["rank"] != 0: return 0
         print(f"hellaswag acc {result['acc']:.4f}  acc_norm {result['acc_norm']:.4f}  acc_tok {result['acc_tok']:.4f}  n {result['n']}")
     if args.json: _write_json(args.json, result)
