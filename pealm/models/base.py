@@ -70,14 +70,9 @@ class LanguageModel(nn.Module):
 
     @torch.no_grad()
     def generate(self,
-                 idx:torch.Tensor,                    # (B, T) int64 context to continue
-                 max_new_tokens:int,                  # how many tokens to draw
-                 temperature:float=1.0,               # > 0; lower is more conservative
-                 top_k:int|None=None,                 # sample among the `top_k` most likely tokens only
-                 top_p:float|None=None,               # sample from the nucleus of probability `top_p` only
-                 generator:torch.Generator|None=None, # source of randomness, for reproducible samples
+                 idx:torch.Tensor,   # (B, T) int64 context to continue
+                 max_new_tokens:int, # how many tokens to draw
+                 **sampling,         # temperature, top_k, top_p, generator (and any a subclass adds), as in `iter_tokens`
                 ) -> torch.Tensor:
         "`idx` with `max_new_tokens` sampled tokens appended: (B, T + max_new_tokens)."
-        for idx_next in self.iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator):
-            idx = torch.cat((idx, idx_next), dim=1)
-        return idx
+        return torch.cat([idx, *self.iter_tokens(idx, max_new_tokens, **sampling)], dim=1)

@@ -190,12 +190,6 @@ class GPT(LanguageModel):
             yield idx_next
             window = torch.cat((window, idx_next), dim=1)[:, -self.config.block_size:]
 
-    @torch.no_grad()
-    def generate(self, idx:torch.Tensor, max_new_tokens:int, temperature:float=1.0, top_k:int|None=None,
-                 top_p:float|None=None, generator:torch.Generator|None=None, use_cache:bool=True) -> torch.Tensor:
-        "`idx` with `max_new_tokens` sampled tokens appended: (B, T + max_new_tokens)."
-        new = self.iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator, use_cache)
-        return torch.cat([idx, *new], dim=1)
 
 # %% ../../nbs/14_gpt2.ipynb #2b7ba8f8
 _CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight') # stored (in, out)
