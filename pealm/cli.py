@@ -118,8 +118,8 @@ def dataset_loss(
 # %% ../nbs/19_cli.ipynb #4f3a8436
 def _write_json(path, result:dict):
     "Write `result` to `path` as JSON, atomically."
-    from pealm.checkpoint import _write_atomic
-    _write_atomic(Path(path), lambda f: f.write((json.dumps(result, indent=2) + "\n").encode()))
+    from pealm.checkpoint import write_atomic
+    write_atomic(path, lambda f: f.write((json.dumps(result, indent=2) + "\n").encode()))
 
 def cmd_eval(args) -> int:
     "Validation loss for the char models, HellaSwag for GPT-2."
