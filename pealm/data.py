@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['TINY_SHAKESPEARE_URL', 'PealmError', 'cache_dir', 'download', 'get_tiny_shakespeare', 'load_text', 'train_val_split',
-           'get_batch']
+           'windows', 'get_batch']
 
 # %% ../nbs/10_data.ipynb #94075e5c
 import os, tempfile, urllib.request
@@ -74,6 +74,21 @@ def train_val_split(
     return data[:n], data[n:]
 
 # %% ../nbs/10_data.ipynb #3ee33b40
+def windows(
+    data,                           # 1-D token ids: a tensor, or a numpy array (a memory-mapped shard)
+    offsets,                        # where each window starts: B integers
+    block_size:int,                 # context length T
+    device:str|torch.device="cpu",  # where the batch goes
+) -> tuple[torch.Tensor, torch.Tensor]:
+    "(B,T) int64 inputs `data[o:o+T]` and targets shifted by one, one row per offset."
+    if isinstance(data, torch.Tensor): rows = [data[int(o):int(o)+block_size+1] for o in offsets]
+    else: rows = [torch.from_numpy(data[int(o):int(o)+block_size+1].astype("int64")) for o in offsets] # uint16 on disk
+    xy = torch.stack(rows).long()
+    x, y = xy[:, :-1].contiguous(), xy[:, 1:].contiguous()
+    if torch.device(device).type == "cuda":
+        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+    return x.to(device), y.to(device)
+
 def get_batch(
     data:torch.Tensor,              # 1-D token ids
     block_size:int,                 # context length T
@@ -85,8 +100,4 @@ def get_batch(
     if len(data) <= block_size:
         raise PealmError(f"input has {len(data)} tokens, shorter than one block of {block_size}+1")
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([data[i:i+block_size] for i in ix])
-    y = torch.stack([data[i+1:i+1+block_size] for i in ix])
-    if torch.device(device).type == "cuda":
-        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
-    return x.to(device), y.to(device)
+    return windows(data, ix, block_size, device)

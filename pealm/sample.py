@@ -53,6 +53,7 @@ def stream_text(
     else: generator.seed()
     idx = torch.tensor([encode_prompt(tokenizer, prompt)], dtype=torch.long, device=device)
     kw = {"use_cache": use_cache} if "use_cache" in inspect.signature(model.iter_tokens).parameters else {}
+    if model.config.vocab_size > tokenizer.vocab_size: kw["vocab_limit"] = tokenizer.vocab_size # a padded vocabulary
     decoder, stats = StreamDecoder(tokenizer), stats if stats is not None else SampleStats()
     start = time.perf_counter()
     with torch.inference_mode():

@@ -4,7 +4,7 @@
     python scripts/hellaswag.py --split train val test   # several splits
     python scripts/hellaswag.py --from hellaswag_val.jsonl --data-dir data/hellaswag   # a local copy
 
-The work is done by `pealm.eval.download_hellaswag` (nbs/18_eval.ipynb); a mistake prints one line and exits 2.
+The work is done by `pealm.eval.download_hellaswag` (nbs/21_eval.ipynb); a mistake prints one line and exits 2.
 """
 import argparse, sys
 from pealm.data import PealmError

@@ -56,6 +56,7 @@ class LanguageModel(nn.Module):
                     top_k:int|None=None,                 # sample among the `top_k` most likely tokens only
                     top_p:float|None=None,               # sample from the nucleus of probability `top_p` only
                     generator:torch.Generator|None=None, # source of randomness, for reproducible samples
+                    vocab_limit:int|None=None,           # draw only ids below this: the tokenizer's size, when the model's vocabulary is padded
                    ):
         "Yield `max_new_tokens` new tokens, one (B, 1) tensor at a time."
         _check_sampling(temperature, top_k, top_p)
@@ -64,7 +65,7 @@ class LanguageModel(nn.Module):
         for _ in range(max_new_tokens):
             idx_cond = idx if idx.size(1) <= block_size else idx[:, -block_size:] # the last block_size tokens
             logits, _ = self(idx_cond)
-            idx_next = sample_next_token(logits[:, -1, :], temperature, top_k, top_p, generator)
+            idx_next = sample_next_token(logits[:, -1, :vocab_limit], temperature, top_k, top_p, generator)
             idx = torch.cat((idx, idx_next), dim=1)
             yield idx_next
 
@@ -72,7 +73,7 @@ class LanguageModel(nn.Module):
     def generate(self,
                  idx:torch.Tensor,   # (B, T) int64 context to continue
                  max_new_tokens:int, # how many tokens to draw
-                 **sampling,         # temperature, top_k, top_p, generator (and any a subclass adds), as in `iter_tokens`
+                 **sampling,         # temperature, top_k, top_p, generator, vocab_limit (and any a subclass adds), as in `iter_tokens`
                 ) -> torch.Tensor:
         "`idx` with `max_new_tokens` sampled tokens appended: (B, T + max_new_tokens)."
         return torch.cat([idx, *self.iter_tokens(idx, max_new_tokens, **sampling)], dim=1)

@@ -170,12 +170,13 @@ class GPT(LanguageModel):
         top_p:float|None=None,     # keep the smallest set with probability >= top_p
         generator:torch.Generator|None=None, # source of randomness
         use_cache:bool=True,       # False: recompute the whole context for every token
+        vocab_limit:int|None=None, # draw only ids below this (50257 when the embedding is padded to 50304)
     ):
         "Yield each new token as a (B, 1) tensor, prefilling a KV cache once, then decoding token by token."
         _check_sampling(temperature, top_k, top_p)
         if max_new_tokens < 0: raise PealmError(f"max_new_tokens must be >= 0, got {max_new_tokens}")
         if not use_cache:
-            yield from super().iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator)
+            yield from super().iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator, vocab_limit)
             return
         p = next(self.parameters())
         cache = KVCache(self.config, idx.size(0), device=p.device, dtype=p.dtype)
@@ -185,11 +186,10 @@ class GPT(LanguageModel):
                 cache.pos = 0
                 x = self._hidden(window, cache)
             else: x = self._hidden(idx_next, cache)            # decode: one token, the past read from the cache
-            logits = self.lm_head(x[:, -1, :])                  # (B, vocab_size): only the last position
+            logits = self.lm_head(x[:, -1, :])[:, :vocab_limit] # (B, vocab_size): only the last position
             idx_next = sample_next_token(logits, temperature, top_k, top_p, generator) # (B, 1)
             yield idx_next
             window = torch.cat((window, idx_next), dim=1)[:, -self.config.block_size:]
-
 
 # %% ../../nbs/14_gpt2.ipynb #2b7ba8f8
 _CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight') # stored (in, out)
