@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['TINY_SHAKESPEARE_URL', 'PealmError', 'cache_dir', 'download', 'get_tiny_shakespeare', 'load_text', 'train_val_split',
-           'windows', 'get_batch']
+           'to_device', 'windows', 'get_batch']
 
 # %% ../nbs/10_data.ipynb #94075e5c
 import os, tempfile, urllib.request
@@ -74,6 +74,16 @@ def train_val_split(
     return data[:n], data[n:]
 
 # %% ../nbs/10_data.ipynb #3ee33b40
+def to_device(
+    x:torch.Tensor,                # inputs
+    y:torch.Tensor,                # targets
+    device:str|torch.device="cpu", # where they go
+) -> tuple[torch.Tensor, torch.Tensor]:
+    "`x` and `y` on `device`; to a GPU through pinned memory, without waiting for the copy."
+    if torch.device(device).type == "cuda":
+        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+    return x.to(device), y.to(device)
+
 def windows(
     data,                           # 1-D token ids: a tensor, or a numpy array (a memory-mapped shard)
     offsets,                        # where each window starts: B integers
@@ -84,10 +94,7 @@ def windows(
     if isinstance(data, torch.Tensor): rows = [data[int(o):int(o)+block_size+1] for o in offsets]
     else: rows = [torch.from_numpy(data[int(o):int(o)+block_size+1].astype("int64")) for o in offsets] # uint16 on disk
     xy = torch.stack(rows).long()
-    x, y = xy[:, :-1].contiguous(), xy[:, 1:].contiguous()
-    if torch.device(device).type == "cuda":
-        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
-    return x.to(device), y.to(device)
+    return to_device(xy[:, :-1].contiguous(), xy[:, 1:].contiguous(), device)
 
 def get_batch(
     data:torch.Tensor,              # 1-D token ids

@@ -10,7 +10,7 @@ import os, tempfile
 from pathlib import Path
 import numpy as np
 import torch
-from pealm.data import PealmError
+from pealm.data import PealmError, to_device
 
 # %% ../nbs/18_shards.ipynb #cb6e6089
 SHARD_DTYPE = np.uint16 # GPT-2's 50,257 token ids all fit in 16 bits
@@ -79,13 +79,6 @@ def _rank_span(
     "Offsets [start, stop) of rank `rank`'s tokens in a global batch, counting the extra final target."
     return rank * n_micro * n_per_micro, (rank + 1) * n_micro * n_per_micro + 1
 
-# %% ../nbs/18_shards.ipynb #d228a981
-def _to_device(x:torch.Tensor, y:torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
-    "Move a batch to `device`, through pinned memory and asynchronously for CUDA."
-    if torch.device(device).type == "cuda":
-        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
-    return x.to(device), y.to(device)
-
 # %% ../nbs/18_shards.ipynb #45437951
 def _check_sizes(rank:int, **sizes):
     "PealmError unless every size is a whole number >= 1 and 0 <= rank < world_size."
@@ -138,7 +131,7 @@ class ShardLoader:
         for m in range(n_micro):
             chunk = tokens[m*BT : (m+1)*BT + 1]
             x, y = chunk[:-1].view(batch_size, block_size), chunk[1:].view(batch_size, block_size) # (B, T)
-            batches.append(_to_device(x, y, device))
+            batches.append(to_device(x, y, device))
         return batches
 
     def eval_batches(self,
@@ -163,7 +156,7 @@ class ShardLoader:
                 pieces.append(self._tokens(s, at - int(starts[s]), at - int(starts[s]) + take))
                 at, left = (at + take) % total, left - take
             chunk = torch.cat(pieces)
-            batches.append(_to_device(chunk[:-1].view(batch_size, block_size), chunk[1:].view(batch_size, block_size), device))
+            batches.append(to_device(chunk[:-1].view(batch_size, block_size), chunk[1:].view(batch_size, block_size), device))
         return batches
 
     def state_dict(self) -> dict:

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from pealm.data import PealmError, windows
 from pealm.checkpoint import (RunDir, save_atomic, load_checkpoint, find_checkpoint, model_from_checkpoint,
                               model_name_of, weights_dict)
-from pealm.distributed import (DistInfo, dist_info, init_distributed, all_reduce_sum, any_rank, broadcast_object,
+from pealm.distributed import (dist_info, init_distributed, all_reduce_sum, any_rank, broadcast_object,
                                gather_objects)
 
 # %% ../nbs/17_train.ipynb #90a70855
