@@ -85,15 +85,13 @@ def to_device(
     return x.to(device), y.to(device)
 
 def windows(
-    data,                           # 1-D token ids: a tensor, or a numpy array (a memory-mapped shard)
+    data:torch.Tensor,              # 1-D token ids
     offsets,                        # where each window starts: B integers
     block_size:int,                 # context length T
     device:str|torch.device="cpu",  # where the batch goes
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "(B,T) int64 inputs `data[o:o+T]` and targets shifted by one, one row per offset."
-    if isinstance(data, torch.Tensor): rows = [data[int(o):int(o)+block_size+1] for o in offsets]
-    else: rows = [torch.from_numpy(data[int(o):int(o)+block_size+1].astype("int64")) for o in offsets] # uint16 on disk
-    xy = torch.stack(rows).long()
+    xy = torch.stack([data[int(o):int(o)+block_size+1] for o in offsets]).long()
     return to_device(xy[:, :-1].contiguous(), xy[:, 1:].contiguous(), device)
 
 def get_batch(

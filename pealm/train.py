@@ -129,15 +129,13 @@ def _fused_ok(device:torch.device) -> bool:
 def configure_optimizer(
     model:torch.nn.Module, # its parameters, already on their device
     cfg:TrainConfig,       # lr, weight_decay, beta1, beta2
-    fused:bool|None=None,  # one fused kernel for the whole update; None: wherever this PyTorch has it
 ) -> torch.optim.AdamW:
     "AdamW with weight decay on parameters of 2+ dims (matrices, embeddings) only, fused where possible."
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     device = params[0].device
-    fused = _fused_ok(device) if fused is None else fused
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=fused, foreach=False if fused else None)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=_fused_ok(device))
 
 # %% ../nbs/17_train.ipynb #aec01c5b
 def _rng_state() -> dict:
