@@ -22,7 +22,8 @@ class CharTransformerConfig:
     n_layer: int = 4       # number of transformer blocks stacked on each other
     n_head: int = 4        # attention heads per block; each works in n_embd // n_head dimensions
     n_embd: int = 128      # width of the residual stream: every token is a vector of this size
-    dropout: float = 0.0   # fraction of activations zeroed during training; 0 when the model is too small to overfit
+    dropout: float = 0.0   # fraction of activations zeroed in training: embeddings and each sub-layer's output
+    attn_dropout: float|None = None # fraction of attention weights zeroed in training; None: the same as dropout
     bias: bool = True      # biases in the Linear and LayerNorm layers, as in GPT-2
 
     def __post_init__(self):
@@ -30,14 +31,17 @@ class CharTransformerConfig:
             if getattr(self, name) < 1: raise PealmError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.n_embd % self.n_head:
             raise PealmError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
-        if not 0 <= self.dropout < 1: raise PealmError(f"dropout must be in [0, 1), got {self.dropout}")
+        for name in ('dropout', 'attn_dropout'):
+            p = getattr(self, name)
+            if p is not None and not 0 <= p < 1: raise PealmError(f"{name} must be in [0, 1), got {p}")
 
 # %% ../../nbs/13_char_transformer.ipynb #659c933e
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention: each position mixes the values of itself and the positions before it."
     def __init__(self, config:CharTransformerConfig):
         super().__init__()
-        self.n_head, self.n_embd, self.dropout = config.n_head, config.n_embd, config.dropout
+        self.n_head, self.n_embd = config.n_head, config.n_embd
+        self.attn_dropout = config.dropout if config.attn_dropout is None else config.attn_dropout # on the weights
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias) # q, k, v of every head
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)     # mixes the heads' outputs
         self.resid_dropout = nn.Dropout(config.dropout)
@@ -48,7 +52,7 @@ class CausalSelfAttention(nn.Module):
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=True)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_dropout if self.training else 0.0, is_causal=True)
         y = y.transpose(1, 2).contiguous().view(B, T, C) # (B, T, C): the heads side by side again
         return self.resid_dropout(self.c_proj(y))
 
