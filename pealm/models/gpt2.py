@@ -252,6 +252,8 @@ def _download(name:str) -> Path:
     repo = f"openai-community/{name}"
     try:
         from huggingface_hub import hf_hub_download
+        from huggingface_hub.utils import logging as hub_logging
+        hub_logging.set_verbosity_error()  # offline, the hub logs a line per retry; our one line below says it all
         return Path(hf_hub_download(repo, 'model.safetensors'))
     except Exception as e: # no huggingface_hub, offline, hub down, ...
         raise PealmError(f"could not download {repo}/model.safetensors ({type(e).__name__}); download "
