@@ -34,7 +34,10 @@ setuptools.setup(
         'Natural Language :: ' + cfg['language'].title(),
     ] + ['Programming Language :: Python :: '+o for o in py_versions[py_versions.index(min_python):]] + (['License :: ' + lic[1] ] if lic[1] else []),
     url = cfg['git_url'],
-    packages = setuptools.find_packages(include=['pea', 'pea.*', 'pealm', 'pealm.*']),
+    # the committed weights live in weights/ and travel in the wheel as pealm/weights/ (pealm.cli.weights_dir)
+    packages = setuptools.find_packages(include=['pea', 'pea.*', 'pealm', 'pealm.*']) + ['pealm.weights'],
+    package_dir = {'pealm.weights': 'weights'},
+    package_data = {'pealm.weights': ['**/*.safetensors', '**/*.json', '**/*.jsonl', '**/*.png']},
     include_package_data = True,
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements },
