@@ -7,7 +7,7 @@ __all__ = ['RECIPES', 'TrainConfig', 'Recipe', 'recipe_config', 'resolve_device'
            'RandomWindows', 'plot_metrics', 'TrainResult', 'Trainer', 'train', 'main']
 
 # %% ../nbs/17_train.ipynb #4883dc1a
-import json, math, sys, signal, threading, time
+import errno, json, math, sys, signal, threading, time
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, field, replace
 from io import BytesIO
@@ -87,9 +87,10 @@ _CHECKS = [ # (field, test, what it must be)
     *[(f, lambda v: _isint(v) and v >= 1, "a whole number >= 1")
       for f in ("steps", "batch_size", "block_size", "grad_accum", "total_batch_tokens", "eval_every", "eval_batches",
                 "log_every", "world_size")],
-    *[(f, lambda v: _isint(v) and v >= 0, "a whole number >= 0") for f in ("warmup_steps", "save_every", "seed")],
-    ("epochs", lambda v: v > 0, "> 0"), ("lr", lambda v: v > 0, "> 0"),
-    *[(f, lambda v: v >= 0, ">= 0") for f in ("min_lr", "weight_decay", "grad_clip")],
+    *[(f, lambda v: _isint(v) and v >= 0, "a whole number >= 0") for f in ("warmup_steps", "save_every")],
+    ("seed", lambda v: _isint(v) and 0 <= v < 2**63, "a whole number in [0, 2**63)"), # what torch.manual_seed takes
+    ("epochs", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"), ("lr", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"),
+    *[(f, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0") for f in ("min_lr", "weight_decay", "grad_clip")],
     *[(f, lambda v: 0 <= v < 1, "in [0, 1)") for f in ("beta1", "beta2")],
     ("dtype", lambda v: v in ("auto", "float32", "bfloat16"), "auto, float32 or bfloat16"),
 ]
@@ -256,6 +257,17 @@ class TrainResult:
     interrupted: bool = False    # stopped early by Ctrl-C; continue with `resume=run_dir`
 
 # %% ../nbs/17_train.ipynb #011e8a7c
+def _lock(run:RunDir):
+    "An open file holding an exclusive lock on `run`, so that two processes never train one run at once."
+    try: import fcntl
+    except ImportError: return None # no flock (Windows): no lock
+    f = open(run.file(".lock"), "a")
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise PealmError(f"another process is training {run.path} (it holds {run.path/'.lock'}); wait for it, or stop it") from None
+    return f
+
 def _autocast(dtype:str, device:torch.device):
     "The context the forward pass runs in: bfloat16 autocast, or nothing for float32."
     if dtype == "auto": dtype = "bfloat16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "float32"
@@ -263,8 +275,15 @@ def _autocast(dtype:str, device:torch.device):
 
 def _metrics_until(path:Path, step:int) -> bytes:
     "The lines of a metrics.jsonl up to `step`: a crashed run may have logged past its last checkpoint."
-    lines = path.read_text().splitlines() if path.is_file() else []
-    return "".join(l + "\n" for l in lines if l.strip() and json.loads(l)["step"] <= step).encode()
+    lines = path.read_bytes().decode(errors="replace").splitlines() if path.is_file() else []
+    kept = []
+    for line in filter(str.strip, lines):
+        try: logged = json.loads(line)["step"]
+        except (json.JSONDecodeError, TypeError, KeyError): # a write cut short by a full disk or a kill: the line is lost, the run is not
+            tqdm.write(f"{path}: dropped a torn line ({line[:40]!r}...)")
+            continue
+        if logged <= step: kept.append(line + "\n")
+    return "".join(kept).encode()
 
 # %% ../nbs/17_train.ipynb #8fde54c6
 class Trainer:
@@ -315,9 +334,10 @@ class Trainer:
             self.ddp = DistributedDataParallel(self.forward, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.autocast = _autocast(cfg.dtype, self.device)
         self.step, self.train_loss, self.val_loss, self.best_val_loss = 0, None, None, None
-        self.run = None
+        self.run, self.lock = None, None
         if self.dist.is_main:
             self.run = RunDir(run_dir) if run_dir is not None else RunDir.create(self.model_name, cfg.out_dir)
+            self.lock = _lock(self.run) # before anything is written: a second process changes nothing
             self.run.write_json("config.json", {"model_name": self.model_name, "model_config": asdict(model.config),
                                 "train_config": asdict(cfg), "n_train": len(self.train_data), "n_val": len(self.val_data)})
         run_path = broadcast_object(str(self.run.path) if self.run else None)
@@ -385,6 +405,7 @@ def _fit(self:Trainer,
     "Train until step `until`, evaluating, logging and checkpointing on the way; Ctrl-C stops cleanly."
     cfg, model, opt, d = self.cfg, self.ddp or self.forward, self.opt, self.dist
     until = cfg.steps if until is None else min(until, cfg.steps)
+    if d.is_main and self.lock is None: self.lock = _lock(self.run) # released at the end of every fit
     say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above the bar, if there is one
     log = open(self.run.file("metrics.jsonl"), "a") if d.is_main else None
     def write(record):
@@ -423,6 +444,9 @@ def _fit(self:Trainer,
                 saving = (self.step % cfg.save_every == 0 if cfg.save_every else evaluating) or self.step == until
                 if not (self.step % cfg.log_every == 0 or evaluating or extra_due or saving or stop): continue
                 self.train_loss = all_reduce_sum(loss_sum).item() / (n_losses * d.world_size) # waits for the device: once per log line
+                if not math.isfinite(self.train_loss) or (evaluating or saving or stop) and not _finite(self.params):
+                    raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); {_kept(self)}; "
+                                     f"train again with a lower --lr (this run: {cfg.lr:g})") # nothing ruined is saved
                 secs, tokens = time.perf_counter() - t_last, (self.step - step_last) * cfg.tokens_per_step
                 tps = tokens / secs
                 if windows: steady_tokens, steady_secs = steady_tokens + tokens, steady_secs + secs # skip warm-up
@@ -441,9 +465,16 @@ def _fit(self:Trainer,
                 loss_sum.zero_(); n_losses = 0
                 t_last, step_last = time.perf_counter(), self.step
             if saved_step != self.step: self.save() # Ctrl-C arrived after this step's save check
+    except OSError as e:
+        if e.errno != errno.ENOSPC: raise
+        raise PealmError(f"the disk is full (writing {e.filename or self.run.path}); {_kept(self)}; free some space, "
+                         f"then continue with --resume {self.run.path}") from None
     finally:
         bar.close()
-        if log: log.close()
+        if log:
+            try: log.close()
+            except OSError: pass # a full disk: the line it could not write is dropped on resume
+        if self.lock: self.lock.close(); self.lock = None
     if d.is_main:
         png = BytesIO(); plot_metrics(self.run.path/"metrics.jsonl", png)
         self.run.write_bytes("loss.png", png.getvalue())
@@ -452,6 +483,16 @@ def _fit(self:Trainer,
                        steady_tokens / steady_secs if steady_secs else tps, interrupted=stop)
 
 Trainer.fit = _fit
+
+def _finite(params:list) -> bool:
+    "Whether every parameter is free of nan and inf (one device sync)."
+    return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())
+
+def _kept(trainer:Trainer) -> str:
+    "What a run that stops on an error leaves behind."
+    ckpt = trainer.run.path/"ckpt.pt"
+    if not ckpt.is_file(): return "no checkpoint was written yet"
+    return f"the last checkpoint, {ckpt}, is intact (step {load_checkpoint(ckpt)['step']})"
 
 # %% ../nbs/17_train.ipynb #48228adb
 def train(
