@@ -4,8 +4,7 @@
 
 # %% auto #0
 __all__ = ['CHAR_MODELS', 'SAMPLE_MODELS', 'MAX_PARAMS', 'weights_dir', 'default_checkpoint', 'load_for_inference', 'cmd_sample',
-           'dataset_loss', 'cmd_eval', 'cmd_convert', 'cmd_clean', 'recipe_defaults', 'cmd_train', 'build_parser',
-           'main']
+           'cmd_eval', 'cmd_convert', 'cmd_clean', 'recipe_defaults', 'cmd_train', 'build_parser', 'main', 'train_main']
 
 # %% ../nbs/22_cli.ipynb #1e27b26b
 import argparse, json, math, os, sys
@@ -115,22 +114,7 @@ def cmd_sample(args) -> int:
     return 0
 
 # %% ../nbs/22_cli.ipynb #c2c65dd3
-@torch.no_grad()
-def dataset_loss(
-    model,                  # a pealm LanguageModel
-    ids:torch.Tensor,       # 1-D token ids
-    batch_size:int=32,      # windows per forward pass
-) -> tuple[float, int]:
-    "Mean next-token loss over all non-overlapping windows of `ids`, and how many tokens were predicted."
-    T, device = model.config.block_size, next(model.parameters()).device
-    n = (len(ids) - 1) // T
-    if n < 1: raise PealmError(f"the validation split has {len(ids)} tokens, shorter than one block of {T}+1")
-    x, y = ids[:n*T].view(n, T), ids[1:n*T+1].view(n, T)
-    total = 0.0
-    for i in range(0, n, batch_size):
-        _, loss = model(x[i:i+batch_size].to(device), y[i:i+batch_size].to(device))
-        total += loss.item() * len(x[i:i+batch_size])
-    return total / n, n * T
+from pealm.models.base import dataset_loss # the one whole-split loss, from lesson 12
 
 # %% ../nbs/22_cli.ipynb #4f3a8436
 def _check_json_path(path:str|None):
@@ -478,3 +462,10 @@ def main(
     except Exception as e: # a bug, or a case nobody foresaw: still one line, the traceback on request
         if os.environ.get("PEALM_DEBUG"): raise
         return _fail(args.command, f"{type(e).__name__}: {e} (unexpected; run with PEALM_DEBUG=1 for the traceback)")
+
+# %% ../nbs/22_cli.ipynb #c22ptr02
+def train_main(
+    argv:list[str]|None=None, # arguments after the program name; default: sys.argv[1:]
+) -> int:
+    "Console script `pealm-train`: the same as `pealm train`."
+    return main(["train", *(sys.argv[1:] if argv is None else argv)])

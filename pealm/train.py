@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['RECIPES', 'TrainConfig', 'Recipe', 'recipe_config', 'resolve_device', 'get_lr', 'configure_optimizer',
-           'RandomWindows', 'plot_metrics', 'TrainResult', 'Trainer', 'train', 'main']
+           'RandomWindows', 'plot_metrics', 'TrainResult', 'Trainer', 'train']
 
 # %% ../nbs/17_train.ipynb #4883dc1a
 import errno, json, math, sys, signal, threading, time
@@ -507,11 +507,3 @@ def train(
 ) -> TrainResult:
     "Train a model to `cfg.steps` (or continue the run in `resume`): `Trainer(...).fit()`."
     return Trainer(model, train_ids, val_ids, cfg, tokenizer, model_name, run_dir, resume).fit()
-
-# %% ../nbs/17_train.ipynb #5faa943c
-def main(
-    argv:list[str]|None=None, # command-line arguments after the program name; default: sys.argv[1:]
-) -> int:
-    "Console script `pealm-train`: the same as `pealm train`."
-    from pealm.cli import main as cli_main
-    return cli_main(["train", *(sys.argv[1:] if argv is None else argv)])

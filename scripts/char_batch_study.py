@@ -13,7 +13,7 @@ A mistake prints one line and exits 2.
 import argparse, sys, tempfile, time
 import torch
 from pealm.checkpoint import build_model, load_model
-from pealm.cli import dataset_loss
+from pealm.models.base import dataset_loss
 from pealm.data import PealmError, load_text, train_val_split
 from pealm.tokenizers import CharTokenizer
 from pealm.train import TrainConfig, Trainer
