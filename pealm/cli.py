@@ -340,7 +340,8 @@ def _train(args) -> int:
     from pealm.checkpoint import build_model, find_checkpoint, load_checkpoint
     from pealm.distributed import dist_info
     from pealm.tokenizers import tokenizer_from_dict
-    from pealm.train import RECIPES, TrainConfig, Trainer, recipe_config
+    from pealm.distributed import DDPTrainer as Trainer # lesson 17's trainer, data-parallel under torchrun
+    from pealm.train import RECIPES, TrainConfig, recipe_config
     if args.model_name not in RECIPES:
         raise PealmError(f"unknown model {args.model_name!r}; choose one of: {', '.join(RECIPES)}")
     if args.vocab_size is not None and args.model_name in CHAR_MODELS: raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")

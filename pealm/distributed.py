@@ -4,14 +4,16 @@
 
 # %% auto #0
 __all__ = ['DistInfo', 'dist_info', 'init_distributed', 'destroy_distributed', 'all_reduce_sum', 'any_rank', 'broadcast_object',
-           'gather_objects', 'free_port']
+           'gather_objects', 'free_port', 'DDPTrainer']
 
 # %% ../nbs/19_distributed.ipynb #fedc4673
 import json, os
+from contextlib import nullcontext
 from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 from pealm.data import PealmError
+from pealm.train import Trainer
 
 # %% ../nbs/19_distributed.ipynb #20c536c9
 @dataclass(frozen=True)
@@ -116,3 +118,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+# %% ../nbs/19_distributed.ipynb #d19ddp01
+class DDPTrainer(Trainer):
+    "Lesson 17's `Trainer` on every rank torchrun starts: one model copy per rank, gradients averaged by DDP."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dist.is_distributed: # averages gradients over ranks during backward()
+            from torch.nn.parallel import DistributedDataParallel
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.step_model = DistributedDataParallel(self.forward, device_ids=ids)
+
+    def _join(self, device:torch.device) -> tuple: return init_distributed(device)
+    def _share(self, obj): return broadcast_object(obj)
+    def _collect(self, obj) -> list: return gather_objects(obj)
+    def _sum(self, t:torch.Tensor) -> torch.Tensor: return all_reduce_sum(t)
+
+    def _stop_requested(self, requested:bool) -> bool:
+        "Ranks agree once per log step (a collective every step would cost time): all stop at the same step."
+        if not self.dist.is_distributed: return requested
+        return any_rank(requested) if self.step % self.cfg.log_every == 0 else False
+
+    def _accumulating(self, last:bool):
+        "DDP's gradient all-reduce runs on the last micro-batch's backward only; before it, gradients add up locally."
+        ddp = self.dist.is_distributed and not last
+        return self.step_model.no_sync() if ddp else nullcontext()

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['RECIPES', 'TrainConfig', 'Recipe', 'recipe_config', 'resolve_device', 'get_lr', 'configure_optimizer',
-           'RandomWindows', 'plot_metrics', 'TrainResult', 'Trainer', 'train']
+           'RandomWindows', 'plot_metrics', 'TrainResult', 'OneProcess', 'Trainer', 'train']
 
 # %% ../nbs/17_train.ipynb #4883dc1a
 import errno, json, math, sys, signal, threading, time
@@ -17,8 +17,6 @@ from tqdm import tqdm
 from pealm.data import PealmError, windows
 from pealm.checkpoint import (RunDir, save_atomic, load_checkpoint, find_checkpoint, model_from_checkpoint,
                               model_name_of, weights_dict)
-from pealm.distributed import (dist_info, init_distributed, all_reduce_sum, any_rank, broadcast_object,
-                               gather_objects)
 
 # %% ../nbs/17_train.ipynb #90a70855
 @dataclass
@@ -257,6 +255,14 @@ class TrainResult:
     interrupted: bool = False    # stopped early by Ctrl-C; continue with `resume=run_dir`
 
 # %% ../nbs/17_train.ipynb #011e8a7c
+@dataclass(frozen=True)
+class OneProcess:
+    "Where a process stands among those training together; here, alone (lesson 19 has more)."
+    rank: int = 0
+    world_size: int = 1
+    is_main: bool = True          # the process that prints and writes files
+    is_distributed: bool = False
+
 def _lock(run:RunDir):
     "An open file holding an exclusive lock on `run`, so that two processes never train one run at once."
     try: import fcntl
@@ -321,17 +327,14 @@ class Trainer:
         cfg = cfg or TrainConfig()
         self.train_data = train_ids if hasattr(train_ids, "next_batches") else RandomWindows(train_ids, cfg.seed)
         self.val_data = val_ids if hasattr(val_ids, "eval_batches") else RandomWindows(val_ids, cfg.seed + 1)
-        self.cfg = cfg = cfg.resolve(len(self.train_data), len(self.val_data), model.config.block_size, dist_info().world_size)
-        self.dist, self.device = init_distributed(resolve_device(cfg.device))
+        self.dist, self.device = self._join(resolve_device(cfg.device))
+        self.cfg = cfg = cfg.resolve(len(self.train_data), len(self.val_data), model.config.block_size, self.dist.world_size)
         if self.device.type == "cuda": torch.set_float32_matmul_precision("high") # TF32 matmuls
         self.model = model.to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = configure_optimizer(self.model, cfg)
         self.forward = torch.compile(self.model) if cfg.compile else self.model # evaluation uses it too
-        self.ddp = None
-        if self.dist.is_distributed: # averages gradients over ranks during backward()
-            from torch.nn.parallel import DistributedDataParallel
-            self.ddp = DistributedDataParallel(self.forward, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self.step_model = self.forward # what the training step calls: lesson 19 wraps it in DDP
         self.autocast = _autocast(cfg.dtype, self.device)
         self.step, self.train_loss, self.val_loss, self.best_val_loss = 0, None, None, None
         self.run, self.lock = None, None
@@ -340,7 +343,7 @@ class Trainer:
             self.lock = _lock(self.run) # before anything is written: a second process changes nothing
             self.run.write_json("config.json", {"model_name": self.model_name, "model_config": asdict(model.config),
                                 "train_config": asdict(cfg), "n_train": len(self.train_data), "n_val": len(self.val_data)})
-        run_path = broadcast_object(str(self.run.path) if self.run else None)
+        run_path = self._share(str(self.run.path) if self.run else None)
         if self.run is None: self.run = RunDir(run_path) # the other ranks only read its path; rank 0 writes
         if ckpt is None: torch.manual_seed(cfg.seed + self.dist.rank) # dropout: a different stream on every rank
         else: self._restore(ckpt, path)
@@ -365,9 +368,17 @@ class Trainer:
             torch.manual_seed(self.cfg.seed + self.dist.rank + self.step)
             if self.dist.is_main: tqdm.write(f"resuming {len(rng)} ranks' run on {self.dist.world_size}: dropout draws new random numbers")
 
+    # Where processes training together would talk; alone, each is trivial. Lesson 19's DDPTrainer overrides them.
+    def _join(self, device:torch.device) -> tuple: return OneProcess(), device # this process's place, and its device
+    def _share(self, obj): return obj                                 # rank 0's value, on every rank
+    def _collect(self, obj) -> list: return [obj]                     # every rank's value, in rank order
+    def _sum(self, t:torch.Tensor) -> torch.Tensor: return t          # summed over the ranks
+    def _stop_requested(self, requested:bool) -> bool: return requested # True on every rank once any asks to stop
+    def _accumulating(self, last:bool): return nullcontext()          # the backward of a micro-batch (`last` of the step?)
+
     def state_dict(self) -> dict:
         "The training checkpoint (`format: pealm.train`): everything needed to continue exactly. Every rank must call it."
-        rng = gather_objects(_rng_state())
+        rng = self._collect(_rng_state())
         return {"format": "pealm.train", "model_name": self.model_name, "model_config": asdict(self.model.config),
                 "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
                 "train_config": asdict(self.cfg), "step": self.step, "train_loss": self.train_loss,
@@ -390,7 +401,7 @@ class Trainer:
         for x, y in self.val_data.eval_batches(cfg.batch_size, cfg.block_size, cfg.eval_batches, d.rank, d.world_size, self.device):
             with self.autocast: total += self.forward(x, y)[1].float()
         self.model.train()
-        self.val_loss = all_reduce_sum(total).item() / cfg.eval_batches # each rank did its share of the batches
+        self.val_loss = self._sum(total).item() / cfg.eval_batches # each rank did its share of the batches
         if self.best_val_loss is None or self.val_loss < self.best_val_loss:
             self.best_val_loss = self.val_loss
             if d.is_main:
@@ -403,7 +414,7 @@ def _fit(self:Trainer,
     until:int|None=None, # stop after this step (default: cfg.steps); a later `fit` or resume continues
 ) -> TrainResult:
     "Train until step `until`, evaluating, logging and checkpointing on the way; Ctrl-C stops cleanly."
-    cfg, model, opt, d = self.cfg, self.ddp or self.forward, self.opt, self.dist
+    cfg, model, opt, d = self.cfg, self.step_model, self.opt, self.dist
     until = cfg.steps if until is None else min(until, cfg.steps)
     if d.is_main and self.lock is None: self.lock = _lock(self.run) # released at the end of every fit
     say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above the bar, if there is one
@@ -426,8 +437,7 @@ def _fit(self:Trainer,
                 for group in opt.param_groups: group["lr"] = lr
                 batches = self.train_data.next_batches(cfg.batch_size, cfg.block_size, cfg.grad_accum, d.rank, d.world_size, self.device)
                 for i, (x, y) in enumerate(batches):
-                    # under DDP, average gradients over ranks once per step: on the last micro-batch's backward()
-                    with self.ddp.no_sync() if self.ddp and i < len(batches) - 1 else nullcontext():
+                    with self._accumulating(last=i == len(batches) - 1):
                         with self.autocast: _, loss = model(x, y)
                         (loss / cfg.grad_accum if cfg.grad_accum > 1 else loss).backward()
                     loss_sum += loss.detach()
@@ -437,13 +447,12 @@ def _fit(self:Trainer,
                 opt.zero_grad(set_to_none=True)
                 self.step += 1
                 bar.update()
-                if not d.is_distributed: stop = interrupt.requested
-                elif self.step % cfg.log_every == 0: stop = any_rank(interrupt.requested) # all ranks stop at the same step
+                stop = self._stop_requested(interrupt.requested)
                 evaluating = self.step % cfg.eval_every == 0 or self.step == cfg.steps
                 extra_due = self.extra_eval_every and (self.step % self.extra_eval_every == 0 or self.step == cfg.steps)
                 saving = (self.step % cfg.save_every == 0 if cfg.save_every else evaluating) or self.step == until
                 if not (self.step % cfg.log_every == 0 or evaluating or extra_due or saving or stop): continue
-                self.train_loss = all_reduce_sum(loss_sum).item() / (n_losses * d.world_size) # waits for the device: once per log line
+                self.train_loss = self._sum(loss_sum).item() / (n_losses * d.world_size) # waits for the device: once per log line
                 if not math.isfinite(self.train_loss) or (evaluating or saving or stop) and not _finite(self.params):
                     raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); {_kept(self)}; "
                                      f"train again with a lower --lr (this run: {cfg.lr:g})") # nothing ruined is saved
