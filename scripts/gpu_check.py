@@ -49,6 +49,7 @@ SIZES = { # what each phase runs: 'full' is GPT-2 124M for a GPU, 'tiny' the CPU
                  train_flags=['--lr', '3e-3', '--warmup-steps', '4'], # a small model learns fast enough to show the loss falling
                  sample_tokens=40, no_cache_tokens=20, hellaswag_limit=20, hellaswag_batch=8),
 }
+MIN_PHASE_S = 20  # no phase gets less (a process that imports torch and starts CUDA needs a few seconds)
 VOCAB_SIZE = 50257 # GPT-2's tokenizer; the padded 50,304 is the recipe's, for training only
 
 class Skip(Exception):
@@ -110,16 +111,14 @@ def _launch(cmd:list, log:Path) -> subprocess.Popen:
 
 def _device(spec:dict):
     "The torch.device of `--device` ('auto': cuda when there is one), checked as pealm train checks it."
-    from pealm.train import resolve_device
-    dev = resolve_device('cuda' if spec['device'] == 'auto' and _has_cuda() else 'cpu' if spec['device'] == 'auto' else spec['device'])
-    if dev.type not in ('cpu', 'cuda'): raise RuntimeError(f"--device {spec['device']}: use cpu or cuda")
-    return dev
-
-def _has_cuda() -> bool:
     import torch
-    return torch.cuda.is_available()
+    from pealm.train import resolve_device
+    name = spec['device']
+    if name == 'auto': name = 'cuda' if torch.cuda.is_available() else 'cpu' # never mps: the check is for CUDA
+    return resolve_device(name)
 
 def _sync(dev):
+    "Wait for the GPU's queue to drain (nothing on a CPU)."
     import torch
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
 
@@ -164,8 +163,10 @@ def _table(rows:list, header=('', '')) -> str:
 class Phase:
     "What a phase worker has to say, saved to a JSON file after every change: a phase that is stopped keeps it."
     def __init__(self, path:Path|str):
+        "Nothing said yet: status 'running'."
         self.path, self.data = Path(path), dict(status='running', reason='', result={}, markdown='')
     def update(self, **fields):
+        "Change some fields and save them all."
         self.data.update(fields)
         _write_atomic(self.path, json.dumps(self.data, indent=1, default=str))
 
@@ -197,7 +198,8 @@ def _cuda_env(dev) -> tuple[dict, dict]:
     from pealm.bench import gpu_peak_flops
     p = torch.cuda.get_device_properties(dev)
     smi = _nvidia_smi('driver_version', 'memory.total', 'clocks.max.sm', 'power.limit') or ['n/a'] * 4
-    nccl = torch.cuda.nccl.version()
+    try: nccl = torch.cuda.nccl.version()
+    except Exception as e: nccl = f"n/a ({_first_line(e)})" # a torch built without NCCL
     try: triton = importlib.metadata.version('triton')
     except importlib.metadata.PackageNotFoundError: triton = 'not installed (torch.compile cannot build GPU kernels)'
     info = {'GPU': p.name, 'compute capability': f"{p.major}.{p.minor}", 'memory': f"{p.total_memory / 2**30:.1f} GiB",
@@ -239,7 +241,9 @@ def phase_bench(spec:dict, phase:Phase) -> str|None:
     "pealm.bench.run_benchmark, as scripts/bench_train.py runs it, plus its DDP row on one rank."
     from pealm.bench import plot_results, run_benchmark
     s, progress = SIZES[spec['size']], []
-    def log(line): progress.append(line); phase.update(result=dict(progress=progress))
+    def log(line):
+        "Keep run_benchmark's line for each row, also if the phase is stopped."
+        progress.append(line); phase.update(result=dict(progress=progress))
     model = 'gpt2' if spec['size'] == 'full' else dict(s['model'], batch_size=s['batch_size'], block_size=s['block_size'])
     report = run_benchmark(model, spec['device'], s['batch_size'], s['block_size'], s['bench_steps'], s['bench_warmup'],
                            s['bench_rows'], ddp=1, script=REPO/'scripts'/'bench_train.py', log=log)
@@ -320,9 +324,9 @@ def _first_run(spec:dict, shards:Path, runs:Path, work:Path) -> dict:
     try: run_dir = _wait_for_checkpoint(proc, runs, log, spec['deadline'])
     finally: alive = proc.poll() is None; _kill_tree(proc)
     if not alive: raise RuntimeError(f"the first run finished (exit {proc.returncode}) before it could be killed")
-    records = _metrics(run_dir)
-    return dict(run_dir=run_dir, seconds=time.time() - t0, killed_after_step=max(r['step'] for r in records),
-                ckpt_step=_checkpoint_step(run_dir), records=records)
+    records, seconds = _metrics(run_dir), time.time() - t0
+    return dict(run_dir=run_dir, seconds=seconds, killed_after_step=max(r['step'] for r in records), ckpt_step=_checkpoint_step(run_dir),
+                tokens_per_s=SIZES[spec['size']]['total_batch'] / _step_seconds(records, SIZES[spec['size']]['total_batch']), records=records)
 
 def _resumed_run(spec:dict, first:dict, shards:Path, runs:Path, work:Path) -> dict:
     "Resume the killed run with --resume, as far as the phase's deadline allows; its result line and metrics."
@@ -374,14 +378,15 @@ def _train_markdown(spec:dict, data:dict, first:dict, resumed:dict, result:dict)
             ('resumed', f"--resume, step {first['ckpt_step']} -> {resumed['step']} (target {s['train_steps']}) in {resumed['seconds']:.0f} s"),
             ('train loss', f"{train[0][1]:.3f} (step {train[0][0]}) -> {train[-1][1]:.3f} (step {train[-1][0]})"),
             ('val loss', f"{val[0][1]:.3f} (step {val[0][0]}) -> {val[-1][1]:.3f} (step {val[-1][0]})"),
-            ('tokens/s', f"{resumed['tokens_per_s']:,.0f} (the resumed run, its first step excluded)"), ('MFU', mfu),
+            ('tokens/s', f"{resumed['tokens_per_s']:,.0f} (the resumed run, its first step excluded; the first run: "
+                         f"{first['tokens_per_s']:,.0f}, the median step after its first)"), ('MFU', mfu),
             ('NCCL', "not here: with one rank pealm's trainer makes no process group; the bench phase's DDP row is the NCCL check")]
     return _table(rows)
 
 def phase_train(spec:dict, phase:Phase) -> str|None:
     "The full recipe under torchrun on one process: shards, a run killed after its first checkpoint, the resume."
     import shutil
-    s, work = SIZES[spec['size']], Path(spec['work'])
+    s, work, dev = SIZES[spec['size']], Path(spec['work']), _device(spec) # a wrong --device fails here, not in torchrun
     shards, runs = work/'shards', work/'runs'
     shutil.rmtree(shards, ignore_errors=True); shutil.rmtree(runs, ignore_errors=True) # a rerun starts clean
     data = _make_shards(shards, s['total_batch'])
@@ -389,7 +394,6 @@ def phase_train(spec:dict, phase:Phase) -> str|None:
     first = _first_run(spec, shards, runs, work)
     phase.update(result=dict(data=data, first={k: v for k, v in first.items() if k != 'records'}))
     resumed = _resumed_run(spec, first, shards, runs, work)
-    dev = _device(spec)
     dtype = 'bf16' if dev.type == 'cuda' else 'fp32' # pealm train's dtype 'auto': bf16 autocast on a GPU that has it
     peak = _peak(spec, dev, dtype)
     mfu = resumed['tokens_per_s'] * _flops_per_token(spec) / peak if peak else None
@@ -540,6 +544,7 @@ def _commit() -> str:
     return r.stdout.strip() if r.returncode == 0 else 'unknown'
 
 def _parse(argv) -> argparse.Namespace:
+    "The command line, checked: one line and exit status 2 for a mistake."
     p = argparse.ArgumentParser(prog='gpu_check.py', description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
     p.add_argument('--device', default='auto', help="auto (cuda when there is one), cpu, cuda or cuda:N (default: auto)")
@@ -570,7 +575,12 @@ def _new_report(args, argv) -> dict:
                 device=args.device, size='tiny' if args.tiny else 'full', budget_s=args.budget_s, wall_s=0.0,
                 torch=torch_version, commit=_commit(), python=sys.executable, phases=phases)
 
+def _stop_on_sigterm(signum, frame):
+    "SIGTERM (a `timeout` around this command): stop like Ctrl-C, so the phase's processes are killed and the reports written."
+    raise KeyboardInterrupt
+
 def main(argv=None) -> int:
+    "Run the selected phases in turn, each in its own process; exit status 1 when one failed."
     argv = sys.argv[1:] if argv is None else argv
     args = _parse(argv)
     if args.worker: return _worker(args.worker, json.loads(args.spec))
@@ -580,12 +590,14 @@ def main(argv=None) -> int:
     os.environ.setdefault('PYTHONUNBUFFERED', '1') # logs as they happen, also of a process that is killed
     spec = dict(device=args.device, size='tiny' if args.tiny else 'full', out=str(out), work=str(work))
     report, t0 = _new_report(args, argv), time.perf_counter()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     write_reports(out, report)
     try:
         for i, name in enumerate(args.phases):
             left = args.budget_s - (time.perf_counter() - t0)
-            timeout = left * PHASES[name][1] / sum(PHASES[n][1] for n in args.phases[i:])
-            if timeout < 10: record = dict(status='skipped', reason='the budget ran out', result={}, markdown='')
+            share = left * PHASES[name][1] / sum(PHASES[n][1] for n in args.phases[i:])
+            timeout = min(left, max(share, MIN_PHASE_S))
+            if left < MIN_PHASE_S: record = dict(status='skipped', reason='the budget ran out', result={}, markdown='')
             else: record = run_phase(name, spec, timeout, work)
             if name == 'env' and record['status'] == 'ok': spec['peak_flops'] = record['result']['peak_flops']
             report['phases'][name], report['wall_s'] = record, time.perf_counter() - t0
