@@ -80,14 +80,22 @@ def _write_atomic(path:Path, text:str):
 # Processes. torchrun starts its workers in sessions of their own, so killing torchrun's process group leaves them
 # running (holding the GPU and the run's lock): we find every descendant in /proc and kill each one by its id.
 
-def _descendants(pid:int) -> list[int]:
-    "Every process below `pid`, read from /proc (an empty list where there is no /proc)."
+def _children_of() -> dict[int, list[int]]:
+    "Each process's children, read from /proc (empty where there is no /proc)."
     children = {}
     for stat in Path('/proc').glob('[0-9]*/stat'):
         try: ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])
         except (OSError, IndexError, ValueError): continue
         children.setdefault(ppid, []).append(int(stat.parent.name))
-    found, stack = [], [pid]
+    return children
+
+def _children(pid:int) -> list[int]:
+    "The processes `pid` started."
+    return _children_of().get(pid, [])
+
+def _descendants(pid:int) -> list[int]:
+    "Every process below `pid`."
+    children, found, stack = _children_of(), [], [pid]
     while stack:
         for child in children.get(stack.pop(), []): found.append(child); stack.append(child)
     return found
@@ -312,11 +320,6 @@ def _step_seconds(records:list, tokens_per_step:int) -> float:
     tps = [r['tokens_per_s'] for r in records if r.get('tokens_per_s')]
     return tokens_per_step / statistics.median(tps[1:] or tps)
 
-def _resume_to(target:int, at:int, step_s:float, startup_s:float, left_s:float) -> int:
-    "The step the resumed run can reach in `left_s` seconds (at least one more than `at`, at most `target`)."
-    usable = 0.8 * (left_s - startup_s) - 5 # a margin for the checkpoints it writes on the way
-    return min(target, at + max(1, int(usable / step_s)))
-
 def _first_run(spec:dict, shards:Path, runs:Path, work:Path) -> dict:
     "Start the run, wait for its first checkpoint, then SIGKILL torchrun's group and its workers: a crash."
     log, t0 = work/'logs'/'train_first.log', time.time()
@@ -328,35 +331,47 @@ def _first_run(spec:dict, shards:Path, runs:Path, work:Path) -> dict:
     return dict(run_dir=run_dir, seconds=seconds, killed_after_step=max(r['step'] for r in records), ckpt_step=_checkpoint_step(run_dir),
                 tokens_per_s=SIZES[spec['size']]['total_batch'] / _step_seconds(records, SIZES[spec['size']]['total_batch']), records=records)
 
+def _stop_when_due(proc:subprocess.Popen, run_dir:Path, from_step:int, stop_at:float, deadline:float) -> bool:
+    "Wait for the run to end; after `stop_at`, once it has trained past `from_step`, Ctrl-C it. Seconds left then, or None."
+    while proc.poll() is None and time.time() < deadline:
+        if time.time() >= stop_at and any(r['step'] > from_step for r in _metrics(run_dir)):
+            for pid in _children(proc.pid): # torchrun's workers: pealm's trainer finishes the step, saves and returns
+                try: os.kill(pid, signal.SIGINT)
+                except ProcessLookupError: pass
+            return deadline - time.time()
+        time.sleep(0.5)
+    return None
+
 def _resumed_run(spec:dict, first:dict, shards:Path, runs:Path, work:Path) -> dict:
-    "Resume the killed run with --resume, as far as the phase's deadline allows; its result line and metrics."
+    "Continue the killed run with --resume, to the target or until the deadline nears; then SIGINT stops it cleanly."
     s = SIZES[spec['size']]
     step_s = _step_seconds(first['records'], s['total_batch'])
-    startup_s = max(0.0, first['seconds'] - first['killed_after_step'] * step_s) # launch, data, compile
-    left_s = spec['deadline'] - time.time()
-    if left_s < startup_s + 2 * step_s:
-        raise TimeoutError(f"no time left to resume: the first run took {first['seconds']:.0f} s to step {first['killed_after_step']} "
-                           f"and {left_s:.0f} s are left; give more --budget-s")
-    until = _resume_to(s['train_steps'], first['ckpt_step'], step_s, startup_s, left_s)
+    stop_at = spec['deadline'] - (20 + 3 * step_s) # time to end the step, write ckpt.pt, plot and exit: 15 s on a busy CPU
     log, t0 = work/'logs'/'train_resume.log', time.time()
-    proc = _launch(_train_cmd(spec, shards, runs, until, resume=first['run_dir']), log)
+    proc = _launch(_train_cmd(spec, shards, runs, s['train_steps'], resume=first['run_dir']), log)
+    left = _stop_when_due(proc, first['run_dir'], first['ckpt_step'], stop_at, spec['deadline'])
     try: proc.wait(timeout=max(1.0, spec['deadline'] - time.time()))
     except subprocess.TimeoutExpired:
         _kill_tree(proc)
-        raise TimeoutError(f"the resumed run (to step {until}) did not finish by the phase's deadline") from None
+        why = f"did not exit within {left:.0f} s of its Ctrl-C" if left is not None else "trained no step"
+        raise TimeoutError(f"the resumed run {why} before the phase's deadline (give more --budget-s); "
+                           f"last line: {_error_line(log.read_text())}") from None
     text = log.read_text()
     if proc.returncode: raise RuntimeError(f"the resumed run exited with {proc.returncode}: {_error_line(text)}")
     m = re.search(r"pealm train: step (\d+), val loss ([\d.]+) \(best [\d.]+\), ([\d,]+) tokens/s", text)
     if not m: raise RuntimeError(f"the resumed run printed no result line: {_error_line(text)}")
-    return dict(until=until, seconds=time.time() - t0, step=int(m[1]), val_loss=float(m[2]),
-                tokens_per_s=float(m[3].replace(',', '')), records=_metrics(first['run_dir']))
+    return dict(interrupted=left is not None, seconds=time.time() - t0, step=int(m[1]), val_loss=float(m[2]),
+                tokens_per_s=float(m[3].replace(',', '')), ckpt_step=_checkpoint_step(first['run_dir']),
+                records=_metrics(first['run_dir']))
 
 def _train_checks(first:dict, resumed:dict) -> list[str]:
     "What is wrong with the two runs together: the resume, the steps logged, the loss."
     problems, records = [], resumed['records']
     steps = [r['step'] for r in records]
     if steps != sorted(set(steps)): problems.append("metrics.jsonl has repeated or unordered steps after the resume")
-    if resumed['step'] != resumed['until']: problems.append(f"the resumed run stopped at step {resumed['step']}, not {resumed['until']}")
+    if not resumed['step'] > first['ckpt_step']: problems.append(f"the resumed run did not get past step {first['ckpt_step']}")
+    if resumed['ckpt_step'] != resumed['step']: problems.append(f"ckpt.pt is at step {resumed['ckpt_step']}, the run ended at {resumed['step']}")
+    if steps[-1:] != [resumed['step']]: problems.append(f"metrics.jsonl ends at step {steps[-1:]}, the run at {resumed['step']}")
     train = [r['train_loss'] for r in records if r.get('train_loss') is not None]
     val = [r['val_loss'] for r in records if r.get('val_loss') is not None]
     if len(train) < 2 or not train[-1] < train[0]: problems.append(f"the training loss did not fall: {train[:1]} -> {train[-1:]}")
@@ -375,7 +390,8 @@ def _train_markdown(spec:dict, data:dict, first:dict, resumed:dict, result:dict)
                      f"validation {data['val_tokens']:,}"),
             ('tokens per step', f"{s['total_batch']:,} = {s['batch_size']} x {s['block_size']} x {s['total_batch'] // (s['batch_size'] * s['block_size'])} micro-batches"),
             ('first run', f"SIGKILLed at step {first['killed_after_step']}, {first['seconds']:.0f} s after launch; ckpt.pt at step {first['ckpt_step']}"),
-            ('resumed', f"--resume, step {first['ckpt_step']} -> {resumed['step']} (target {s['train_steps']}) in {resumed['seconds']:.0f} s"),
+            ('resumed', f"--resume, step {first['ckpt_step']} -> {resumed['step']} of {s['train_steps']} in {resumed['seconds']:.0f} s" +
+                        (", then Ctrl-C (SIGINT to the worker) to fit the budget: it saved ckpt.pt and exited 0" if resumed['interrupted'] else "")),
             ('train loss', f"{train[0][1]:.3f} (step {train[0][0]}) -> {train[-1][1]:.3f} (step {train[-1][0]})"),
             ('val loss', f"{val[0][1]:.3f} (step {val[0][0]}) -> {val[-1][1]:.3f} (step {val[-1][0]})"),
             ('tokens/s', f"{resumed['tokens_per_s']:,.0f} (the resumed run, its first step excluded; the first run: "
