@@ -7,17 +7,21 @@
 Each document becomes <|endoftext|> followed by its GPT-2 tokens. The tokens fill files of exactly --shard-size
 uint16 ids (the last one is shorter): shard 0 is validation (`{prefix}_val_000000.npy`), the rest are training
 (`{prefix}_train_000001.npy`, ...). A stopped run resumes: after each full shard `progress.json` records where the
-next one starts, and the same command skips the finished shards without tokenizing them again.
+next one starts, and the same command skips the finished shards without tokenizing them again. The record names
+the input (each --local file's size, modification time and a hash of its start) and the tokenizer, so a changed
+input is refused rather than continued; --restart removes the earlier run's shards and starts over.
 nbs/18_shards.ipynb explains the format; a mistake prints one line and exits 2.
 """
-import argparse, json, multiprocessing as mp, os, signal, socket, sys, tempfile, urllib.parse, urllib.request
+import argparse, hashlib, json, multiprocessing as mp, os, signal, socket, sys, tempfile, urllib.parse, urllib.request
 from pathlib import Path
 import numpy as np
 
 FINEWEB = ("HuggingFaceFW/fineweb-edu", "sample-10BT") # (dataset, config) on the Hugging Face hub
+ENCODING = "gpt2"                                      # the tiktoken encoding; progress.json records it
 EOT = 50256                                            # GPT-2's <|endoftext|>: starts every document
 BUILDERS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".txt": "text"} # suffix -> datasets builder
 CHUNKSIZE = 16                                         # documents sent to a worker at a time
+HEAD_BYTES = 1 << 16                                   # the start of each --local file that is hashed to know it again
 
 class UsageError(Exception):
     "A user mistake: printed as one line, exit status 2."
@@ -52,7 +56,9 @@ def _open_dataset(local, skip:int):
     else:
         builder, files = _data_files(local)
         kw = {"sample_by": "paragraph"} if builder == "text" else {} # a txt file: one document per paragraph
-        ds = load_dataset(builder, data_files=files, split="train", streaming=True, **kw)
+        try: ds = load_dataset(builder, data_files=files, split="train", streaming=True, **kw)
+        except StopIteration: raise UsageError(f"--local {local} holds no documents; nothing was written") from None # datasets' json reader, on empty files
+        except Exception as e: raise UsageError(f"could not read --local {local} ({type(e).__name__}: {_first_line(e)})") from None
     return ds.skip(skip) if skip else ds
 
 def _check_online():
@@ -63,11 +69,13 @@ def _check_online():
     try: socket.getaddrinfo(host, 443)
     except OSError: raise UsageError(f"cannot reach {host} (offline?); pass local files with --local PATH") from None
 
-def _texts(ds, errors:list):
+def _texts(ds, errors:list, first:int=0):
     "The text of each document; an exception ends the stream and goes into `errors` (the Pool's feeder thread can't raise)."
     try:
-        for row in ds:
+        for i, row in enumerate(ds, start=first):
             if "text" not in row: raise UsageError(f"the data has no 'text' column (it has {', '.join(row)})")
+            if not isinstance(row["text"], str):
+                raise UsageError(f"document {i:,} (counting from 0) has 'text' {repr(row['text'])[:40]} of type {type(row['text']).__name__}, not a string")
             yield row["text"]
     except Exception as e: errors.append(e)
 
@@ -78,7 +86,7 @@ def _load_encoding():
     global _enc
     if _enc is None:
         import tiktoken
-        _enc = tiktoken.get_encoding("gpt2")
+        _enc = tiktoken.get_encoding(ENCODING)
 
 def _init_worker():
     signal.signal(signal.SIGINT, signal.SIG_IGN) # Ctrl-C stops the main process, which ends the workers
@@ -103,30 +111,81 @@ def _write_json(path:Path, obj):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
+def _input_identity(local) -> str|list:
+    "What tells this input from another: the hub's dataset, or each --local file's name, size, mtime and a hash of its start."
+    if local is None: return f"{FINEWEB[0]}:{FINEWEB[1]}"
+    root, files = Path(local).resolve(), [Path(f) for f in _data_files(local)[1]]
+    identity = []
+    for f in files:
+        st = f.stat()
+        with open(f, "rb") as fh: head = hashlib.sha256(fh.read(HEAD_BYTES)).hexdigest()
+        identity.append({"file": f.relative_to(root).as_posix() if root.is_dir() else f.name,
+                         "size": st.st_size, "mtime_ns": st.st_mtime_ns, "head_sha256": head})
+    return identity
+
+def _changed(old, new) -> str:
+    "How input identity `new` differs from `old`, in a few words."
+    if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new): return "another set of files"
+    for a, b in zip(old, new):
+        if not isinstance(a, dict) or a.get("file") != b["file"]: return f"{b['file']} is new"
+        for key, what in (("size", "its size"), ("head_sha256", "its first bytes"), ("mtime_ns", "its modification time")):
+            if a.get(key) != b[key]: return f"{b['file']} changed: {what}"
+    return "it changed"
+
+COUNTERS = ("shards_done", "doc_index", "token_offset") # where the next shard starts
+
+def _read_progress(path:Path) -> dict:
+    "progress.json as this script writes it; one line on anything else."
+    try: progress = json.loads(path.read_bytes())
+    except (ValueError, RecursionError): raise UsageError(f"{path} is not valid JSON; delete it (and the shards) to start over") from None
+    bad = next((k for k in COUNTERS if not isinstance(progress, dict) or type(progress.get(k)) is not int or progress[k] < 0), None)
+    if bad is None and progress.get("complete") and type(progress.get("n_shards")) is not int: bad = "n_shards"
+    if bad: raise UsageError(f"{path} is not a progress file fineweb.py wrote (no whole number {bad!r}); delete it (and the shards) to start over")
+    return progress
+
 def _load_progress(out:Path, prefix:str, run:dict):
-    "The progress of an earlier run with the same arguments, or None for a fresh start."
+    "The progress of an earlier run with the same arguments and input, or None for a fresh start."
     path = out/"progress.json"
     if not path.exists():
         if any(out.glob(f"{prefix}_*.npy")):
             raise UsageError(f"{out} has {prefix} shards but no progress.json; delete them or pick another --out")
         return None
-    try: progress = json.loads(path.read_text())
-    except json.JSONDecodeError: raise UsageError(f"{path} is not valid JSON; delete it (and the shards) to start over") from None
-    for key, value in run.items():
-        if progress.get(key) != value:
-            raise UsageError(f"{path} was written with {key} {progress.get(key)!r}, not {value!r};"
+    progress = _read_progress(path)
+    for key in ("source", "shard_size", "prefix"):
+        if progress.get(key) != run[key]:
+            raise UsageError(f"{path} was written with {key} {progress.get(key)!r}, not {run[key]!r};"
                              " rerun with the same arguments, or use another --out")
-    missing = [shard_name(prefix, i) for i in range(progress["shards_done"]) if not (out/shard_name(prefix, i)).is_file()]
-    if missing: raise UsageError(f"{path} says shard {missing[0]} is done but it is missing; delete progress.json to start over")
+    if progress.get("tokenizer") != run["tokenizer"] or progress.get("input") != run["input"]:
+        why = ("an older fineweb.py, which did not record it" if "input" not in progress else
+               f"tokenizer {progress.get('tokenizer')!r}" if progress.get("tokenizer") != run["tokenizer"] else
+               _changed(progress["input"], run["input"]))
+        raise UsageError(f"{path} was written for another input ({why}); rerun with --restart to start over, or use another --out")
+    missing = next((shard_name(prefix, i) for i in range(progress["shards_done"]) if not (out/shard_name(prefix, i)).is_file()), None)
+    if missing: raise UsageError(f"{path} says shard {missing} is done but it is missing; delete progress.json to start over")
     return progress
 
-def make_shards(local, out, prefix:str, shard_size:int, max_shards:int|None, workers:int) -> int:
-    "Tokenize the documents into shards in `out`, resuming an earlier run; returns the number of shards."
+def _restart(out:Path):
+    "Remove an earlier run's progress.json and the shards it recorded; nothing else in `out`."
+    path = out/"progress.json"
+    if not path.exists(): return
+    progress = _read_progress(path)
+    prefix = progress.get("prefix")
+    if not isinstance(prefix, str) or not prefix or Path(prefix).name != prefix: # a name, never a path out of `out`
+        raise UsageError(f"{path} is not a progress file fineweb.py wrote (no prefix); delete it (and the shards) to start over")
+    n = max(progress["shards_done"], progress["n_shards"] if type(progress.get("n_shards")) is int else 0)
+    for shard in out.glob(f"{prefix}_*.npy"): # the names this script gave the shards it recorded, and no others
+        i = shard.stem.rpartition("_")[2]
+        if i.isdigit() and int(i) < n and shard.name == shard_name(prefix, int(i)): shard.unlink()
+    path.unlink()
+
+def make_shards(local, out, prefix:str, shard_size:int, max_shards:int|None, workers:int, restart:bool=False) -> int:
+    "Tokenize the documents into shards in `out`, resuming an earlier run on the same input; returns the number of shards."
     if local is not None: _data_files(local) # check the path before anything else
     source = f"{FINEWEB[0]}:{FINEWEB[1]}" if local is None else f"local:{Path(local).resolve()}"
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    run = {"source": source, "shard_size": shard_size, "prefix": prefix}
+    if out.exists() and not out.is_dir(): raise UsageError(f"--out {out} is a file, not a directory")
+    if restart: _restart(out)
+    run = {"source": source, "shard_size": shard_size, "prefix": prefix, "tokenizer": f"tiktoken:{ENCODING}", "input": _input_identity(local)}
     progress = _load_progress(out, prefix, run) or {**run, "shards_done": 0, "doc_index": 0, "token_offset": 0}
     for tmp in [*out.glob(f".{prefix}_*.tmp"), *out.glob(".progress.json.*.tmp")]: tmp.unlink() # left by a killed run
     n_shards = progress["shards_done"]
@@ -145,7 +204,7 @@ def make_shards(local, out, prefix:str, shard_size:int, max_shards:int|None, wor
                unit="tok", unit_scale=True, desc=f"shard {n_shards}")
     try:
         with mp.Pool(workers, initializer=_init_worker) as pool:
-            for tokens in pool.imap(_tokenize, _texts(ds, errors), chunksize=CHUNKSIZE):
+            for tokens in pool.imap(_tokenize, _texts(ds, errors, first=doc_index), chunksize=CHUNKSIZE):
                 i, drop = drop, 0 # tokens [0, i) of this document went into the last shard written
                 bar.update(len(tokens) - i)
                 while i < len(tokens):
@@ -171,6 +230,7 @@ def make_shards(local, out, prefix:str, shard_size:int, max_shards:int|None, wor
         raise UsageError(msg + (f"; {n_shards} full shards are kept: the same command resumes after them" if n_shards else ""))
     if not stopped: # the data ended: the last, partial shard
         if fill: write_shard(out/shard_name(prefix, n_shards), buf[:fill]); n_shards += 1
+        if n_shards == 0: raise UsageError(f"{'--local ' + str(local) if local else 'the data'} holds no documents; nothing was written")
         progress.update(complete=True, n_shards=n_shards)
         _write_json(out/"progress.json", progress)
     return n_shards
@@ -185,13 +245,17 @@ def main(argv=None) -> int:
     p.add_argument("--shard-size", type=int, default=100_000_000, metavar="N", help="tokens per shard (default: 100_000_000)")
     p.add_argument("--max-shards", type=int, metavar="N", help="stop after N shards (default: all the data)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), metavar="N", help="tokenizer processes (default: all cores)")
+    p.add_argument("--restart", action="store_true", help="remove the shards and progress.json of an earlier run in --out and start over")
     try:
         args = p.parse_args(argv)
         for flag, value in (("--shard-size", args.shard_size), ("--max-shards", args.max_shards), ("--workers", args.workers)):
             if value is not None and value < 1: raise UsageError(f"{flag} must be >= 1, got {value}")
-        n = make_shards(args.local, args.out, args.prefix, args.shard_size, args.max_shards, args.workers)
+        n = make_shards(args.local, args.out, args.prefix, args.shard_size, args.max_shards, args.workers, args.restart)
     except UsageError as e:
         print(f"fineweb.py: {e}", file=sys.stderr)
+        return 2
+    except OSError as e: # a full disk, no permission to write --out
+        print(f"fineweb.py: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fineweb.py: interrupted; the same command resumes from the last full shard", file=sys.stderr)
