@@ -17,6 +17,7 @@ from pealm.data import PealmError
 # %% ../nbs/16_checkpoint.ipynb #fc1a1460
 MODELS = {
     "char-bigram":      ("pealm.models.bigram", "CharBigram", "BigramConfig"),
+    "char-mlp":         ("pealm.models.mlp", "CharMLP", "CharMLPConfig"),
     "char-transformer": ("pealm.models.char_transformer", "CharTransformer", "CharTransformerConfig"),
     "gpt2":             ("pealm.models.gpt2", "GPT", "GPTConfig"),
 } # name -> (module, model class, config class); the module is imported on first use

@@ -43,7 +43,7 @@ def _seed(text):
     return s
 
 # %% ../nbs/22_cli.ipynb #deb99fcf
-CHAR_MODELS = ("char-bigram", "char-transformer")
+CHAR_MODELS = ("char-bigram", "char-mlp", "char-transformer")
 
 def weights_dir() -> Path:
     "The committed weights: `$PEALM_WEIGHTS`, else `pealm/weights/` in an installed wheel, else the repository's `weights/`."
