@@ -37,10 +37,10 @@ SIZES = { # what each phase runs: 'full' is GPT-2 124M for a GPU, 'tiny' the CPU
                  batch_size=16, block_size=1024,        # B x T of bench_train's GPU default and of the training recipe
                  bench_steps=10, bench_warmup=2,        # the first warm-up step compiles; 10 timed steps give a steady median
                  bench_rows=None,                       # every row
-                 train_steps=200,                       # the target; the resumed run stops earlier when the budget says so
+                 train_steps=200,                       # the target: near the phase's deadline the resumed run gets a Ctrl-C
                  save_every=10,                         # the first checkpoint (and the kill) after 10 steps; each ckpt.pt is 1.5 GB
                  total_batch=524_288,                   # 2**19 tokens per step: 32 micro-batches of 16 x 1024
-                 train_flags=['--compile'],             # the rest of the recipe (bf16, TF32, flash, fused AdamW, vocab 50,304) is pealm's default on CUDA
+                 train_flags=['--compile'],             # the rest of the recipe is pealm's default: vocab 50,304; on CUDA bf16, TF32, flash, fused AdamW
                  sample_tokens=500, no_cache_tokens=100, hellaswag_limit=500, hellaswag_batch=16),
     'tiny': dict(model=dict(n_layer=2, n_head=2, n_embd=64), batch_size=4, block_size=64,
                  bench_steps=2, bench_warmup=1,
@@ -331,7 +331,7 @@ def _first_run(spec:dict, shards:Path, runs:Path, work:Path) -> dict:
     return dict(run_dir=run_dir, seconds=seconds, killed_after_step=max(r['step'] for r in records), ckpt_step=_checkpoint_step(run_dir),
                 tokens_per_s=SIZES[spec['size']]['total_batch'] / _step_seconds(records, SIZES[spec['size']]['total_batch']), records=records)
 
-def _stop_when_due(proc:subprocess.Popen, run_dir:Path, from_step:int, stop_at:float, deadline:float) -> bool:
+def _stop_when_due(proc:subprocess.Popen, run_dir:Path, from_step:int, stop_at:float, deadline:float) -> float|None:
     "Wait for the run to end; after `stop_at`, once it has trained past `from_step`, Ctrl-C it. Seconds left then, or None."
     while proc.poll() is None and time.time() < deadline:
         if time.time() >= stop_at and any(r['step'] > from_step for r in _metrics(run_dir)):
