@@ -424,11 +424,11 @@ def _run_files(run:Path) -> list[str]:
     "The names `run`'s manifest lists, once `run` is checked to be a pealm run that `clean` may empty."
     if run.is_symlink(): raise PealmError(f"{run} is a symbolic link, not a run directory; nothing was removed")
     if not run.is_dir(): raise FileNotFoundError(f"no run directory at {run}")
-    if Path.cwd().resolve().is_relative_to(run.resolve()):
-        raise PealmError(f"{run} is (or holds) the current directory; clean it from outside; nothing was removed")
     files, why = _load_manifest(run/"manifest.json")
     if why == "is missing": raise PealmError(f"{run} has no manifest.json, so it is not a pealm run; nothing was removed")
     if files is None: raise PealmError(f"{run} is not a pealm run (its manifest.json {why}); it was left alone")
+    if Path.cwd().resolve().is_relative_to(run.resolve()): # `rmdir .` fails half way, and would leave us nowhere
+        raise PealmError(f"{run} is (or holds) the current directory; clean it from outside; nothing was removed")
     return files
 
 def clean_plan(
