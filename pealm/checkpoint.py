@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'FORMATS', 'MAX_MANIFEST', 'get_model_spec', 'build_model', 'model_name_of', 'write_atomic', 'save_atomic',
-           'find_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'load_model', 'weights_dict',
+           'find_checkpoint', 'load_checkpoint', 'count_params', 'model_from_checkpoint', 'load_model', 'weights_dict',
            'save_safetensors', 'convert', 'RunDir', 'clean_plan', 'clean', 'find_runs']
 
 # %% ../nbs/16_checkpoint.ipynb #00a70fb0
-import importlib, json, os, re, time, warnings
+import importlib, json, math, os, re, time, warnings
 from dataclasses import asdict, fields
 from pathlib import Path
 import torch
@@ -37,12 +37,17 @@ def build_model(
     **config_overrides, # config fields to change from their defaults (None keeps the default)
 ) -> torch.nn.Module:
     "A fresh `name` model whose config is the defaults with `config_overrides` applied."
+    model_cls, config = _config(name, config_overrides)
+    return model_cls(config)
+
+def _config(name:str, overrides:dict) -> tuple:
+    "The model class of `name` and its config: the defaults with `overrides` (None keeps a default), checked."
     model_cls, config_cls = get_model_spec(name)
     known = [f.name for f in fields(config_cls)]
-    overrides = {k: v for k, v in config_overrides.items() if v is not None}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
     if bad := [k for k in overrides if k not in known]:
         raise PealmError(f"{name} has no setting {bad[0]!r}; its settings are: {', '.join(known)}")
-    return model_cls(config_cls(**overrides))
+    return model_cls, config_cls(**overrides)
 
 def model_name_of(
     model:torch.nn.Module, # a model whose class is in `MODELS`
@@ -229,6 +234,18 @@ def _check_fits(model_cls, config, weights:dict, name:str, path):
     if bad := [k for k in want if want[k] != got[k]]:
         raise PealmError(f"{path}: the weights do not fit a {name} of this config ({bad[0]} is {got[bad[0]]} in the file,"
                          f" the config makes {want[bad[0]]})")
+
+# %% ../nbs/16_checkpoint.ipynb #c16size1
+def count_params(
+    name:str,               # a key of `MODELS`
+    max_tensors:int=10_000, # far more parameter tensors than any real model (GPT-2 XL has 580)
+    **config_overrides,     # config fields to change from their defaults, as in `build_model`
+) -> int|None:
+    "How many parameters a `name` model of this config would have, from a meta-device build; None past `max_tensors`."
+    model_cls, config = _config(name, config_overrides)
+    try: shapes = _meta_shapes(model_cls, config, limit=max_tensors)
+    except _TooBig: return None
+    return sum(math.prod(shape) for shape in shapes.values())
 
 # %% ../nbs/16_checkpoint.ipynb #b6b8093c
 def model_from_checkpoint(

@@ -159,7 +159,7 @@ def cmd_convert(args) -> int:
     src = find_checkpoint(args.ckpt)
     fmt = args.format or ("safetensors" if args.out and str(args.out).endswith(".safetensors") else "pt")
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}.weights.{'safetensors' if fmt == 'safetensors' else 'pt'}")
-    path = convert(src, out, fmt)
+    path = convert(src, out, fmt, force=args.force)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -167,7 +167,7 @@ def cmd_clean(args) -> int:
     "List what runs created, and remove it with --yes."
     from pealm.checkpoint import clean, clean_plan, find_runs
     if args.all and args.run_dirs: raise PealmError("give run directories or --all, not both")
-    runs = find_runs(args.root) if args.all else [Path(p) for p in args.run_dirs]
+    runs = find_runs(args.root, on_foreign=print) if args.all else [Path(p) for p in args.run_dirs]
     if not runs: raise PealmError(f"no runs to clean (name run directories, or --all for every run under {args.root})")
     for run in runs:
         if not run.is_dir(): raise FileNotFoundError(f"no run directory at {run}")
@@ -322,11 +322,13 @@ MAX_PARAMS = 10**11 # 60 times GPT-2 XL: a size flag beyond this is a typo, not 
 
 def _check_sizes(model_name:str, sizes:dict, n_train:int, n_val:int):
     "Refuse a model too big to build, or a context longer than the data, before allocating anything."
-    from pealm.checkpoint import build_model
+    from pealm.checkpoint import count_params
     if (T := sizes.get("block_size")) and T >= min(n_train, n_val):
         raise PealmError(f"--block-size {T:,} is not shorter than the data ({n_train:,} training, {n_val:,} validation tokens)")
-    with torch.device("meta"): n = sum(p.numel() for p in build_model(model_name, **sizes).parameters()) # shapes only, no memory
-    if n > MAX_PARAMS: raise PealmError(f"these sizes make a {model_name} of {n:,} parameters, more than {MAX_PARAMS:,}; check the size flags")
+    n = count_params(model_name, **sizes) # shapes only, no memory; None: absurdly many layers
+    if n is None or n > MAX_PARAMS:
+        size = "far more" if n is None else f"{n:,}"
+        raise PealmError(f"these sizes make a {model_name} of {size} parameters, more than {MAX_PARAMS:,}; check the size flags")
 
 def cmd_train(args) -> int:
     "Train a model, or resume a run; under torchrun, every rank runs this and rank 0 prints."
@@ -432,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ckpt", metavar="CKPT", help="a training checkpoint (or run directory)")
     p.add_argument("--out", help="output file (default: beside CKPT, named <stem>.weights.pt or .safetensors)")
     p.add_argument("--format", choices=("pt", "safetensors"), help="default: from --out's suffix, else pt")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (never a training checkpoint)")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("clean", help="remove the files training runs wrote (shows them; removes only with --yes)")
