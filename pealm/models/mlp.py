@@ -18,8 +18,8 @@ from pealm.models.base import LanguageModel
 class CharMLPConfig:
     vocab_size: int = 65  # number of distinct tokens (65 characters in Tiny Shakespeare)
     block_size: int = 128 # length of the training windows; only the first context-1 positions of each lack a full context
-    context: int = 8      # k: each prediction reads the k tokens ending at its position (Bengio et al. used up to 5 words)
-    n_embd: int = 24      # d: numbers per token embedding; the hidden layers see context * n_embd of them
+    context: int = 8      # k: each prediction reads the k tokens ending at its position
+    n_embd: int = 32      # d: numbers per token embedding; the hidden layers see context * n_embd of them
     n_hidden: int = 512   # width of every hidden layer
     n_layer: int = 2      # hidden layers of Linear, LayerNorm, tanh; 0 gives logits straight from the embeddings
 
@@ -61,6 +61,7 @@ class CharMLP(LanguageModel):
         super().__init__()
         self.config = config
         self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd) # the last row: "no token", left of the text
+        nn.init.normal_(self.wte.weight, std=0.02)
         n_in = config.context * config.n_embd
         self.h = nn.ModuleList([HiddenLayer(n_in if i == 0 else config.n_hidden, config.n_hidden) for i in range(config.n_layer)])
         self.lm_head = nn.Linear(config.n_hidden if config.n_layer else n_in, config.vocab_size)
