@@ -204,9 +204,10 @@ def _score_rows(model, prefix:KVCache, which:list[int], rows:list[list[int]], n_
 def score_requests(
     model:torch.nn.Module,  # a pealm `GPT` (or a DDP / torch.compile wrapper of one), in eval mode
     requests:list,          # (context tokens, continuation tokens) pairs; a context has at least one token
-    batch_size:int=16,      # sequences per forward pass
+    batch_size:int=64,      # sequences per forward pass
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Summed log-prob (n,) of each continuation after its context, and its number of scored tokens (n,)."
+    if batch_size < 1: raise PealmError(f"batch_size must be at least 1, got {batch_size}")
     model = _unwrap(model)
     if not hasattr(model, "_hidden"): raise PealmError(f"HellaSwag scoring needs a pealm GPT, not a {type(model).__name__}")
     requests = [_fit(ctx, cont, model.config.block_size) for ctx, cont in requests]
@@ -231,10 +232,10 @@ def score_requests(
 
 # %% ../nbs/21_eval.ipynb #9fa35217
 HELLASWAG_METRICS = { # what evaluate_hellaswag returns, besides the count `n`
-    "acc": "lm-evaluation-harness acc: the ending with the largest summed log-likelihood after the harness's query",
-    "acc_norm": "lm-evaluation-harness acc_norm: that sum divided by the cleaned-up ending's length in characters",
-    "nanogpt_acc": "build-nanogpt's acc: completion style (raw context, raw ending), largest summed log-prob",
-    "nanogpt_acc_norm": "build-nanogpt's acc_norm: completion style, largest mean log-prob per ending token",
+    "acc": "lm-evaluation-harness acc: the ending with the largest summed log-likelihood after the harness's cleaned-up query",
+    "acc_norm": "lm-evaluation-harness acc_norm: the same sum divided by the ending's length in characters",
+    "nanogpt_acc": "build-nanogpt's acc (completion style: raw context, raw ending): the largest summed log-prob",
+    "nanogpt_acc_norm": "build-nanogpt's acc_norm (completion style): the largest mean log-prob per ending token",
 }
 
 def pick_endings(
@@ -250,7 +251,7 @@ def score_examples(
     model:torch.nn.Module, # a pealm `GPT`, in eval mode
     tokenizer,             # the model's tokenizer, e.g. `GPT2Tokenizer()`
     examples:list[dict],   # N HellaSwag examples
-    batch_size:int=16,     # sequences per forward pass
+    batch_size:int=64,     # sequences per forward pass
 ) -> dict[str, torch.Tensor]:
     "Each ending's (N, 4) summed log-prob in both styles, the harness's choice length in characters, build-nanogpt's in tokens."
     harness = [q for e in examples for q in harness_requests(e, tokenizer)]
@@ -269,7 +270,7 @@ def evaluate_hellaswag(
     tokenizer,                      # the model's tokenizer, e.g. `GPT2Tokenizer()`
     path:Path|str,                  # a HellaSwag JSON-lines file, e.g. `hellaswag_path()`
     limit:int|None=None,            # use only the first `limit` examples
-    batch_size:int=16,              # sequences per forward pass
+    batch_size:int=16,              # examples per forward pass: 4 sequences each
     device:str|torch.device="cpu",  # where the model is
     progress:bool=True,             # show a progress bar (rank 0 only)
 ) -> dict:
@@ -285,7 +286,7 @@ def evaluate_hellaswag(
         model.eval()
         for s in range(0, len(examples), _EXAMPLES_PER_CALL):
             chunk = examples[s:s + _EXAMPLES_PER_CALL]
-            picks = pick_endings(score_examples(model, tokenizer, chunk, batch_size))
+            picks = pick_endings(score_examples(model, tokenizer, chunk, 4 * batch_size))
             labels = torch.tensor([e["label"] for e in chunk])
             counts += torch.tensor([(picks[k] == labels).sum().item() for k in HELLASWAG_METRICS] + [len(chunk)])
             bar.update(len(chunk))
