@@ -204,7 +204,7 @@ def _score_rows(model, prefix:KVCache, which:list[int], rows:list[list[int]], n_
 def score_requests(
     model:torch.nn.Module,  # a pealm `GPT` (or a DDP / torch.compile wrapper of one), in eval mode
     requests:list,          # (context tokens, continuation tokens) pairs; a context has at least one token
-    batch_size:int=64,      # sequences per forward pass
+    batch_size:int=32,      # sequences per forward pass
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Summed log-prob (n,) of each continuation after its context, and its number of scored tokens (n,)."
     if batch_size < 1: raise PealmError(f"batch_size must be at least 1, got {batch_size}")
@@ -251,7 +251,7 @@ def score_examples(
     model:torch.nn.Module, # a pealm `GPT`, in eval mode
     tokenizer,             # the model's tokenizer, e.g. `GPT2Tokenizer()`
     examples:list[dict],   # N HellaSwag examples
-    batch_size:int=64,     # sequences per forward pass
+    batch_size:int=32,     # sequences per forward pass
 ) -> dict[str, torch.Tensor]:
     "Each ending's (N, 4) summed log-prob in both styles, the harness's choice length in characters, build-nanogpt's in tokens."
     harness = [q for e in examples for q in harness_requests(e, tokenizer)]
@@ -270,7 +270,7 @@ def evaluate_hellaswag(
     tokenizer,                      # the model's tokenizer, e.g. `GPT2Tokenizer()`
     path:Path|str,                  # a HellaSwag JSON-lines file, e.g. `hellaswag_path()`
     limit:int|None=None,            # use only the first `limit` examples
-    batch_size:int=16,              # examples per forward pass: 4 sequences each
+    batch_size:int=8,               # examples per forward pass: 4 sequences each
     device:str|torch.device="cpu",  # where the model is
     progress:bool=True,             # show a progress bar (rank 0 only)
 ) -> dict:

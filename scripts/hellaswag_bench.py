@@ -1,6 +1,6 @@
 """HellaSwag speed on this CPU: pealm's evaluate_hellaswag before and after issue 13, and lm-evaluation-harness.
 
-    python scripts/hellaswag_bench.py --lm-eval-python ../lmeval-venv/bin/python      # prints a markdown table
+    python scripts/hellaswag_bench.py --repeat 3 --lm-eval-python ../lmeval-venv/bin/python   # prints a markdown table
 
 The model is GPT-2 124M's architecture with random weights (seed 0; the time does not depend on them), in float32,
 on the first --limit validation examples, all with the same number of threads. Rows:
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--limit", type=int, default=100, help="examples (default 100)")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="PyTorch threads for every run (default: all cores)")
-    p.add_argument("--batch-size", type=int, nargs="+", default=[16], help="pealm new: examples per forward pass, one row each (default 16, as pealm eval)")
+    p.add_argument("--batch-size", type=int, nargs="+", default=[8, 16], help="pealm new: examples per forward pass, a row for each (default: 8, the default of evaluate_hellaswag, and 16, of pealm eval)")
     p.add_argument("--old-batch-size", type=int, default=8, help="pealm old: examples per forward pass (default 8, as its timing cell)")
     p.add_argument("--repeat", type=int, default=1, help="runs of each, interleaved; the fastest is shown (default 1)")
     p.add_argument("--old-commit", default="6fa05b3", help="the commit of pealm old (default 6fa05b3, before issue 13)")
