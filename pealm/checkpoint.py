@@ -333,15 +333,26 @@ def _check_replace(
         raise PealmError(f"{path} is a training checkpoint (with optimizer and RNG state); a weights file never replaces one, choose another output file")
     if not force: raise PealmError(f"{path} exists; choose another output file, or pass force (pealm convert --force) to replace it")
 
+def _halved(state:dict, dtype:torch.dtype) -> dict:
+    "`state` with its floating-point tensors cast to `dtype`; tensors that shared memory (tied weights) still do."
+    cast = {}  # data_ptr -> the cast tensor
+    def one(v):
+        if not v.is_floating_point(): return v
+        return cast.setdefault(v.data_ptr(), v.to(dtype))
+    return {k: one(v) for k, v in state.items()}
+
 def convert(
     ckpt_path:Path|str,     # a training checkpoint (or a weights file, or a run directory)
     out_path:Path|str,      # the weights file to write
     format:str|None=None,   # 'pt' or 'safetensors'; default: from the suffix of `out_path`
     force:bool=False,       # replace `out_path` if it exists (a training checkpoint, never)
+    dtype:str|None=None,    # 'float16' or 'bfloat16': store floating-point weights at half the size (loading upcasts)
 ) -> Path:
     "Write a checkpoint's weights, config and tokenizer (no optimizer or RNG state) as `.pt` or `.safetensors`."
     out_path = Path(out_path)
     format = format or ("safetensors" if out_path.suffix == ".safetensors" else "pt")
+    halves = {None: None, "float16": torch.float16, "bfloat16": torch.bfloat16}
+    if dtype not in halves: raise PealmError(f"unknown dtype {dtype!r}; choose float16 or bfloat16")
     if format not in ("pt", "safetensors"): raise PealmError(f"unknown format {format!r}; choose pt or safetensors")
     if (format == "safetensors") != (out_path.suffix == ".safetensors"):
         raise PealmError(f"{out_path}: a {format} file should {'' if format == 'safetensors' else 'not '}end in .safetensors")
@@ -350,6 +361,7 @@ def convert(
     _check_replace(out_path, force)
     ckpt = load_checkpoint(src)
     weights = {"format": "pealm.weights", **{k: ckpt[k] for k in ("model_name", "model_config", "model", "tokenizer")}}
+    if dtype: weights["model"] = _halved(ckpt["model"], halves[dtype])
     manifest = out_path.parent/"manifest.json"
     if manifest.exists() and _load_manifest(manifest)[0] is not None: # a pealm run's: so clean removes it; anyone else's: untouched
         RunDir(out_path.parent).file(out_path.name)
