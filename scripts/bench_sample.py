@@ -1,10 +1,13 @@
-"""Sampling speed of GPT-2 124M on CPU: pealm with and without its KV cache, and transformers' `generate`.
+"""Sampling speed of GPT-2 on CPU: pealm with and without its KV cache, and transformers' `generate`.
 
-The model has random weights (seeded): speed does not depend on their values. transformers gets the very
+The model is GPT-2 124M with random weights (seeded): speed does not depend on their values. Or, with
+--weights FILE, a committed pealm GPT-2 such as weights/gpt2-shakespeare/model.safetensors (keep the prompt and
+new tokens within its context: 10 + 100 < 128 for that one). transformers gets the very
 same weights through `GPT.save_pretrained` -> `GPT2LMHeadModel.from_pretrained`. Decoding is greedy, so
 all methods must produce the same tokens, which is checked. Prints the CPU and a markdown table.
 
     python scripts/bench_sample.py [--new-tokens 500] [--no-cache-tokens 100] [--threads 2]
+    python scripts/bench_sample.py --weights weights/gpt2-shakespeare/model.safetensors --new-tokens 100 --threads 1
 
 Without the cache every token re-reads the whole context, so its time grows with the length: it is
 measured on fewer tokens (`--no-cache-tokens`), which flatters it, and its tokens/s is the baseline.
@@ -36,15 +39,22 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--no-transformers', action='store_true', help="skip transformers' generate")
+    p.add_argument('--weights', help='a pealm GPT-2 weights file (default: GPT-2 124M, random weights)')
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model = GPT(GPTConfig()).eval()
-    prompt = torch.randint(0, model.config.vocab_size, (1, args.prompt_tokens))
+    if args.weights:
+        from pealm.checkpoint import load_model
+        model, _ = load_model(args.weights, expect='gpt2', device='cpu')
+        model.eval()
+        what = f"{args.weights} ({model.n_params():,} parameters)"
+    else:
+        model = GPT(GPTConfig()).eval()
+        what = f"GPT-2 124M ({model.n_params():,} parameters, random weights, seed {args.seed})"
+    prompt = torch.randint(0, min(model.config.vocab_size, 50257), (1, args.prompt_tokens))
     print(f"CPU: {cpu_name()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}")
-    print(f"GPT-2 124M ({model.n_params():,} parameters, random weights, seed {args.seed}), "
-          f"prompt of {args.prompt_tokens} tokens, greedy decoding")
+    print(f"{what}, prompt of {args.prompt_tokens} random tokens, greedy decoding")
     model.generate(prompt, 2, top_k=1); model.generate(prompt, 2, top_k=1, use_cache=False) # warm up
 
     rows = [] # (method, tokens, seconds)
