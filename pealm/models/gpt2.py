@@ -259,6 +259,21 @@ def _download(name:str) -> Path:
         raise PealmError(f"could not download {repo}/model.safetensors ({type(e).__name__}); download "
                          f"config.json and model.safetensors elsewhere and pass their directory instead") from None
 
+def _check_hf_sizes(
+    config:GPTConfig, # the sizes config.json gives
+    weights:Path,     # the model.safetensors beside it
+):
+    "Refuse a config.json whose sizes the weights file does not hold, before allocating the model (reads only the header)."
+    from safetensors import safe_open
+    with safe_open(weights, 'pt') as f:
+        shapes = {k.removeprefix('transformer.'): tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    layers = {k.split('.')[1] for k in shapes if k.startswith('h.')}
+    if len(layers) != config.n_layer:
+        raise PealmError(f"config.json says n_layer={config.n_layer}, but {weights.name} holds {len(layers)} layers")
+    for name, want in (('wte.weight', (config.vocab_size, config.n_embd)), ('wpe.weight', (config.block_size, config.n_embd))):
+        if shapes.get(name) != want:
+            raise PealmError(f"transformer.{name} has shape {shapes.get(name)}, expected {want} from config.json")
+
 def from_pretrained(
     name_or_dir:str|Path, # 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', or a Hugging Face directory
     dropout:float=0.0,    # dropout of the returned model (0 for sampling)
@@ -270,8 +285,10 @@ def from_pretrained(
         for f in ('config.json', 'model.safetensors'):
             if not (path/f).is_file():
                 raise FileNotFoundError(f"no {f} in {path}: a GPT-2 directory needs config.json and model.safetensors")
+        if (path/'config.json').stat().st_size > 2**20: raise PealmError(f"{path/'config.json'} is over 1 MB: not a GPT-2 config")
         config = _config_from_hf(json.loads((path/'config.json').read_text()), dropout)
         weights = path/'model.safetensors'
+        _check_hf_sizes(config, weights) # an absurd config.json is refused here, not by running out of memory
     elif str(name_or_dir) in PRETRAINED:
         config = GPTConfig(**PRETRAINED[str(name_or_dir)], dropout=dropout)
         weights = _download(str(name_or_dir))
