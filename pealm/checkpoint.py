@@ -59,30 +59,16 @@ def model_name_of(
     raise PealmError(f"{cls.__name__} is not a registered model; add it to pealm.checkpoint.MODELS")
 
 # %% ../nbs/16_checkpoint.ipynb #047d1061
+from pealm.data import write_atomic as _write_atomic # the one atomic writer (lesson 10)
+
 def _tmp_path(path:Path) -> Path: return path.with_name(f".{path.name}.tmp")
 
 def write_atomic(
     path:Path|str, # the file to (re)write; its directory is created
     write,         # called with the open binary temporary file
 ) -> Path:
-    "Call `write(f)` on a temporary file beside `path`, sync it, then rename it over `path`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try: # make the rename itself durable (POSIX; directories cannot be opened on Windows)
-        fd = os.open(path.parent, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
-    except OSError: pass
-    return path
+    "Lesson 10's `write_atomic`, its temporary file at the fixed name `.NAME.tmp`, which `clean` finds if a kill leaves it."
+    return _write_atomic(path, write, tmp=_tmp_path(Path(path)))
 
 def save_atomic(
     obj,            # what to save: a dict of tensors, numbers, strings and lists

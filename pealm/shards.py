@@ -10,7 +10,7 @@ import os, tempfile
 from pathlib import Path
 import numpy as np
 import torch
-from pealm.data import PealmError, to_device
+from pealm.data import PealmError, write_atomic, to_device
 
 # %% ../nbs/18_shards.ipynb #cb6e6089
 SHARD_DTYPE = np.uint16 # GPT-2's 50,257 token ids all fit in 16 bits
@@ -27,17 +27,7 @@ def write_shard(
     info = np.iinfo(SHARD_DTYPE)
     if tokens.size and (tokens.min() < info.min or tokens.max() > info.max):
         raise PealmError(f"token ids must be in [0, {info.max}] to fit in uint16, got {tokens.min()}..{tokens.max()} for {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644) # mkstemp makes the file private; a shard is not
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, tokens.astype(SHARD_DTYPE, copy=False))
-            f.flush(); os.fsync(f.fileno()) # on disk before the rename makes it visible
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda f: np.save(f, tokens.astype(SHARD_DTYPE, copy=False))) # lesson 10's: all or nothing
     return path
 
 # %% ../nbs/18_shards.ipynb #cae6d8bb

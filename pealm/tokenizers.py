@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 import regex # like re, plus the Unicode classes (\p{L}) of GPT-2's split pattern; tiktoken installs it
 import tiktoken, tiktoken.load
-from pealm.data import PealmError
+from pealm.data import PealmError, write_atomic
 
 # %% ../nbs/11_tokenizers.ipynb #ac6cb54d
 class Tokenizer:
@@ -27,18 +27,9 @@ class Tokenizer:
     def save(self,
              path:Path|str, # directory to write `tokenizer.json` into; created if needed
             ) -> Path:
-        "Write `path/tokenizer.json` atomically (temporary file, then rename) and return its path."
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path, prefix=".tokenizer.json.", suffix=".part")
-        try:
-            os.chmod(tmp, 0o644) # mkstemp makes it private; a tokenizer is not
-            with os.fdopen(fd, "w", encoding="utf-8") as f: json.dump(self.to_dict(), f, ensure_ascii=False)
-            os.replace(tmp, path/"tokenizer.json")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path/"tokenizer.json"
+        "Write `path/tokenizer.json` with `write_atomic` (lesson 10) and return its path."
+        data = json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8")
+        return write_atomic(Path(path)/"tokenizer.json", lambda f: f.write(data))
 
     def _check_ids(self, ids) -> list[int]:
         "`ids` (a list, or a 1-D tensor/array) as a list of ints, each in `[0, vocab_size)`."

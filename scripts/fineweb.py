@@ -103,13 +103,10 @@ def shard_name(prefix:str, i:int) -> str:
     return f"{prefix}_{'val' if i == 0 else 'train'}_{i:06d}.npy"
 
 def _write_json(path:Path, obj):
-    "Write `obj` as JSON atomically: a temporary file in the same folder, then rename."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f: json.dump(obj, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    "Write `obj` as JSON with pealm's one atomic writer (lesson 10)."
+    from pealm.data import write_atomic # imported late, as write_shard is
+    data = json.dumps(obj, indent=1).encode()
+    write_atomic(path, lambda f: f.write(data))
 
 def _input_identity(local) -> str|list:
     "What tells this input from another: the hub's dataset, or each --local file's name, size, mtime and a hash of its start."
