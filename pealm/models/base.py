@@ -30,6 +30,7 @@ def sample_next_token(
     "Draw one token id per row of `logits`: a (B, 1) int64 tensor."
     _check_sampling(temperature, top_k, top_p)
     assert logits.dim() == 2, f"logits must be (B, vocab_size), got shape {tuple(logits.shape)}"
+    if top_k == 1: return logits.argmax(dim=-1, keepdim=True) # greedy: no distribution to draw from
     logits = logits.float() / temperature
     if top_k is not None:
         v, _ = torch.topk(logits, min(int(top_k), logits.size(-1)))
