@@ -40,6 +40,7 @@ def main(argv=None):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--no-transformers', action='store_true', help="skip transformers' generate")
     p.add_argument('--weights', help='a pealm GPT-2 weights file (default: GPT-2 124M, random weights)')
+    p.add_argument('--batch', type=int, default=1, help='also time B sequences at once with the cache (tokens/s per sequence and in total)')
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -86,11 +87,27 @@ def main(argv=None):
         print(f"transformers' tokens equal pealm's: {same}" + ("" if same else
               f" (first difference at new token {int((hf_out != cached).int().argmax()) - args.prompt_tokens})"))
 
+    if args.batch > 1: batch_rows(model, args, hf if not args.no_transformers else None)
     base = rows[0][1] / rows[0][2]
     print("\n| method | new tokens | seconds | tokens/s | speedup vs no cache |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for method, k, dt in rows:
         print(f"| {method} | {k} | {dt:.2f} | {k/dt:.1f} | {k/dt/base:.1f}x |")
     print(f"\n(no cache measured on {short} tokens: at {args.new_tokens} its tokens/s would be lower still)")
+
+def batch_rows(model, args, hf):
+    "Time --batch sequences at once (random prompts), pealm's cache and transformers', and print a second table."
+    prompts = torch.randint(0, min(model.config.vocab_size, 50257), (args.batch, args.prompt_tokens))
+    k = args.new_tokens
+    rows = []
+    ours, dt = timed(lambda: model.generate(prompts, k, top_k=1))
+    rows.append(('pealm, KV cache', dt))
+    if hf is not None:
+        theirs, dt = timed(lambda: hf.generate(prompts, max_new_tokens=k, do_sample=False))
+        rows.append((f"transformers generate", dt))
+        print(f"batch {args.batch}: transformers' tokens equal pealm's: {torch.equal(theirs, ours)}")
+    print(f"\n| method, batch {args.batch} | new tokens each | seconds | tokens/s per sequence | tokens/s in total |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for method, dt in rows: print(f"| {method} | {k} | {dt:.2f} | {k/dt:.1f} | {args.batch*k/dt:.1f} |")
 
 if __name__ == '__main__': main()
