@@ -14,7 +14,7 @@ from typing import Iterator
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from pealm.data import PealmError, cache_dir, download, write_atomic
+from pealm.data import PealmError, cache_dir, fetch, write_atomic
 from pealm.models.gpt2 import KVCache
 
 # %% ../nbs/21_eval.ipynb #e57c4c54
@@ -105,19 +105,17 @@ def download_hellaswag(
     _check_split(split)
     dest = Path(data_dir or default_hellaswag_dir())/f"hellaswag_{split}.jsonl"
     if src is not None and not Path(src).is_file(): raise FileNotFoundError(f"no HellaSwag file at {src} (--from FILE)")
-    staged = dest.with_name(f".{dest.name}.download")  # a download lands here first
-    try:
-        if src is None:
-            url = url or HELLASWAG_URL.format(split=split)
-            try: src = download(url, staged)
-            except PealmError:
-                raise PealmError(f"could not download {url} (no network?); pass a local copy with --from FILE") from None
-        def copy_and_verify(f):
+    url = url or HELLASWAG_URL.format(split=split)
+    def copy_and_verify(f):
+        if src is not None:
             with open(src, "rb") as source: shutil.copyfileobj(source, f)
-            f.flush()
-            verify_hellaswag(f.name, split)  # a bad file never takes the name
-        return write_atomic(dest, copy_and_verify)  # lesson 10's: all or nothing
-    finally: staged.unlink(missing_ok=True)
+        else:
+            try: fetch(url, f)
+            except OSError:
+                raise PealmError(f"could not download {url} (no network?); pass a local copy with --from FILE") from None
+        f.flush()
+        verify_hellaswag(f.name, split)  # a bad file never takes the name
+    return write_atomic(dest, copy_and_verify)  # lesson 10's: all or nothing
 
 # %% ../nbs/21_eval.ipynb #65b0514f
 def harness_preprocess(text:str) -> str:
