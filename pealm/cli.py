@@ -103,6 +103,9 @@ def cmd_sample(args) -> int:
     from pealm.sample import SampleStats, stream_text
     model, tokenizer, _ = load_for_inference(args.model_name, args.ckpt, args.tokenizer_dir, args.model, args.device)
     tokenizer.encode(args.prompt) # a prompt outside the vocabulary fails here, before anything is printed
+    if args.compile:
+        from pealm.decode import compile_decoding
+        compile_decoding(model) # the first token waits for the compiler: a few seconds
     stats = SampleStats()
     pieces = stream_text(model, tokenizer, args.prompt, args.n, temperature=args.temperature, top_k=args.top_k,
                          top_p=args.top_p, seed=args.seed, use_cache=not args.no_kv_cache, stats=stats)
@@ -404,6 +407,8 @@ def _sampling_flags(p):
     p.add_argument("--seed", type=_seed, default=None, help="same seed, same text (default: random)")
     p.add_argument("--no-stream", action="store_true", help="print the text at the end instead of as it is generated")
     p.add_argument("--no-kv-cache", action="store_true", help="GPT-2: recompute the whole context for every token")
+    p.add_argument("--compile", action="store_true",
+                   help="GPT-2: compile the one-token decode step (lesson 15a): same tokens, faster; needs a C++ compiler on CPU")
 
 def _model_flags(p):
     p.add_argument("--ckpt", help="checkpoint file or run directory (default: the committed weights of the char models and gpt2-shakespeare)")

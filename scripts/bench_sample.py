@@ -1,4 +1,4 @@
-"""Sampling speed of GPT-2 on CPU: pealm with and without its KV cache, and transformers' `generate`.
+"""Sampling speed of GPT-2 on CPU: pealm without and with its KV cache, compiled decoding, and transformers' `generate`.
 
 The model is GPT-2 124M with random weights (seeded): speed does not depend on their values. Or, with
 --weights FILE, a committed pealm GPT-2 such as weights/gpt2-shakespeare/model.safetensors (keep the prompt and
@@ -6,7 +6,11 @@ new tokens within its context: 10 + 100 < 128 for that one). transformers gets t
 same weights through `GPT.save_pretrained` -> `GPT2LMHeadModel.from_pretrained`. Decoding is greedy, so
 all methods must produce the same tokens, which is checked. Prints the CPU and a markdown table.
 
-    python scripts/bench_sample.py [--new-tokens 500] [--no-cache-tokens 100] [--threads 2]
+Decoding one sequence is memory-bound: each new token reads every weight once. So the script also measures, in the
+same run, how fast this machine reads memory (`pealm.decode.read_bandwidth`) and the bytes one step reads
+(`decode_bytes`), and gives each cached row's fraction of that bound: tokens/s x bytes per token / bandwidth.
+
+    python scripts/bench_sample.py [--new-tokens 500] [--no-cache-tokens 100] [--threads 2] [--batch 8]
     python scripts/bench_sample.py --weights weights/gpt2-shakespeare/model.safetensors --new-tokens 100 --threads 1
 
 Without the cache every token re-reads the whole context, so its time grows with the length: it is
@@ -16,6 +20,7 @@ import argparse, platform, tempfile, time
 from pathlib import Path
 import torch
 from pealm.models.gpt2 import GPT, GPTConfig
+from pealm.decode import compile_decoding, decode_bytes, read_bandwidth
 
 def cpu_name() -> str:
     "The CPU's model name, from /proc/cpuinfo where there is one."
@@ -39,6 +44,7 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--no-transformers', action='store_true', help="skip transformers' generate")
+    p.add_argument('--no-compile', action='store_true', help='skip compiled decoding (it needs a C++ compiler)')
     p.add_argument('--weights', help='a pealm GPT-2 weights file (default: GPT-2 124M, random weights)')
     p.add_argument('--batch', type=int, default=1, help='also time B sequences at once with the cache (tokens/s per sequence and in total)')
     args = p.parse_args(argv)
@@ -70,6 +76,14 @@ def main(argv=None):
     upto = args.prompt_tokens + n
     assert torch.equal(no_cache[:, :upto], cached[:, :upto]), "the cache changed the tokens"
     assert torch.equal(cached_short, cached[:, :cached_short.size(1)]), "runs differ"
+    if not args.no_compile:
+        compile_decoding(model)
+        _, dt = timed(lambda: model.generate(prompt, 3, top_k=1))
+        print(f"compiling the decode step took {dt:.1f} s (once per process; not in the table)")
+        compiled, dt = timed(lambda: model.generate(prompt, args.new_tokens, top_k=1))
+        rows.append(('pealm, KV cache, compiled decoding', args.new_tokens, dt))
+        assert torch.equal(compiled, cached), "compiled decoding changed the tokens"
+        del model.next_logits # the batch table uses lesson 14's path, as compiled decoding does for batches
 
     if not args.no_transformers:
         import transformers
@@ -88,11 +102,17 @@ def main(argv=None):
               f" (first difference at new token {int((hf_out != cached).int().argmax()) - args.prompt_tokens})"))
 
     if args.batch > 1: batch_rows(model, args, hf if not args.no_transformers else None)
+    bandwidth, step_bytes = read_bandwidth(), decode_bytes(model)
+    print(f"\nmemory read bandwidth (sum of 512 MB, {torch.get_num_threads()} threads): {bandwidth / 1e9:.1f} GB/s; "
+          f"one decode step reads {step_bytes / 1e6:.1f} MB of weights: at most {bandwidth / step_bytes:.1f} tokens/s")
     base = rows[0][1] / rows[0][2]
-    print("\n| method | new tokens | seconds | tokens/s | speedup vs no cache |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    hf_rate = rows[-1][1] / rows[-1][2] if not args.no_transformers else None
+    print("\n| method | new tokens | seconds | tokens/s | vs no cache | vs transformers | of the bandwidth bound |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for method, k, dt in rows:
-        print(f"| {method} | {k} | {dt:.2f} | {k/dt:.1f} | {k/dt/base:.1f}x |")
+        vs_hf = f"{k/dt/hf_rate:.2f}x" if hf_rate else ""
+        bound = "" if 'no cache' in method else f"{k/dt * step_bytes / bandwidth:.0%}"
+        print(f"| {method} | {k} | {dt:.2f} | {k/dt:.1f} | {k/dt/base:.1f}x | {vs_hf} | {bound} |")
     print(f"\n(no cache measured on {short} tokens: at {args.new_tokens} its tokens/s would be lower still)")
 
 def batch_rows(model, args, hf):

@@ -71,20 +71,31 @@ class CausalSelfAttention(nn.Module):
         self.n_head, self.n_embd, self.dropout, self.layer = config.n_head, config.n_embd, config.dropout, layer
 
     def forward(self, x:torch.Tensor, cache:KVCache|None=None) -> torch.Tensor:
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        y = self.attend(self.c_attn(x), cache)
+        return self.resid_dropout(self.c_proj(y))
+
+    def attend(self,
+        qkv:torch.Tensor,        # (B, T, 3 * n_embd): queries, keys and values side by side, as `c_attn` makes them
+        cache:KVCache|None=None, # keys and values of earlier tokens; these are stored after them
+    ) -> torch.Tensor:
+        "Split `qkv` into heads, attend (causally, and to the cache), and put the heads back side by side."
+        B, T, C = qkv.size(0), qkv.size(1), self.n_embd
+        q, k, v = qkv.split(C, dim=2)
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         dropout_p = self.dropout if self.training else 0.0
-        if cache is None: y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
-        else:
-            pos = cache.pos
-            k, v = cache.update(self.layer, k, v) # (B, nh, pos+T, hs)
-            mask = None if T == 1 else torch.ones(T, pos + T, dtype=torch.bool, device=x.device).tril(pos)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
-        y = y.transpose(1, 2).contiguous().view(B, T, C) # re-assemble all head outputs side by side
-        return self.resid_dropout(self.c_proj(y))
+        if cache is None:
+            return self._merge(F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True))
+        pos = cache.pos
+        k, v = cache.update(self.layer, k, v) # (B, nh, pos+T, hs)
+        mask = None if T == 1 else torch.ones(T, pos + T, dtype=torch.bool, device=qkv.device).tril(pos)
+        return self._merge(F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p))
+
+    def _merge(self, y:torch.Tensor) -> torch.Tensor:
+        "(B, nh, T, hs) head outputs -> (B, T, n_embd), side by side."
+        B, nh, T, hs = y.size()
+        return y.transpose(1, 2).contiguous().view(B, T, nh * hs)
 
 # %% ../../nbs/14_gpt2.ipynb #2a4a5f55
 class MLP(nn.Module):
@@ -161,6 +172,13 @@ class GPT(LanguageModel):
         if targets is None: return logits, None
         return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
 
+    def next_logits(self,
+        idx:torch.Tensor, # (B, T) token ids, placed after the `cache.pos` tokens already in `cache`
+        cache:KVCache,    # filled with their keys and values
+    ) -> torch.Tensor:
+        "Logits (B, vocab_size) of the token after `idx`: one step of decoding (or, with T > 1, the prefill)."
+        return self.lm_head(self._hidden(idx, cache)[:, -1, :])
+
     @torch.no_grad()
     def iter_tokens(self,
         idx:torch.Tensor,          # (B, T) prompt token ids
@@ -184,9 +202,9 @@ class GPT(LanguageModel):
         for i in range(max_new_tokens):
             if i == 0 or cache.pos == self.config.block_size: # prefill, or the window slid: every position moved
                 cache.pos = 0
-                x = self._hidden(window, cache)
-            else: x = self._hidden(idx_next, cache)            # decode: one token, the past read from the cache
-            logits = self.lm_head(x[:, -1, :])[:, :vocab_limit] # (B, vocab_size): only the last position
+                logits = self.next_logits(window, cache)
+            else: logits = self.next_logits(idx_next, cache)   # decode: one token, the past read from the cache
+            logits = logits[:, :vocab_limit]                   # (B, vocab_size): only the last position
             idx_next = sample_next_token(logits, temperature, top_k, top_p, generator) # (B, 1)
             yield idx_next
             window = torch.cat((window, idx_next), dim=1)[:, -self.config.block_size:]
