@@ -11,7 +11,7 @@ The phases, in this order, each in a process of its own that is stopped when its
              B=16, T=1024, then the last row under DDP on one rank (NCCL): tokens/s, speedup, MFU
   train      `pealm train gpt2` under torchrun on GPT-2 token shards of Tiny Shakespeare, with the full recipe; the
              process group is killed once a checkpoint exists, and the run goes on with --resume
-  sample     tokens/s with and without the KV cache and with transformers' generate: same weights, greedy, same tokens
+  sample     tokens/s with and without the KV cache, compiled decoding, transformers' generate: same weights, greedy, same tokens
   hellaswag  examples/s of pealm.eval.evaluate_hellaswag on 500 examples
 
 Each phase ends ok, failed (with a one-line reason) or skipped, and the next one starts either way. Both reports are
@@ -28,7 +28,7 @@ PHASES = { # name -> (what it checks, its weight: a phase's timeout is its weigh
     'env':       ("device, driver and library versions; the card's peak FLOP/s", 2),
     'bench':     ("the speed-up progression of pealm.bench, then DDP on one rank", 10),
     'train':     ("pealm train gpt2 under torchrun: the loss falls, a killed run resumes", 9),
-    'sample':    ("sampling tokens/s: KV cache, no cache, transformers' generate", 2),
+    'sample':    ("sampling tokens/s: KV cache, no cache, compiled decoding, transformers' generate", 2),
     'hellaswag': ("HellaSwag examples/s with evaluate_hellaswag", 2),
 }
 
@@ -454,6 +454,15 @@ def phase_sample(spec:dict, phase:Phase) -> str|None:
     cached, t_cache = _timed(lambda: model.generate(prompt, long, top_k=1), dev)
     rows, problems = [('pealm, no cache', short, t_no), ('pealm, KV cache', long, t_cache)], []
     if where := _first_difference(no_cache, cached, prompt.size(1)): problems.append(f"the KV cache changed the tokens at {where}")
+    try:
+        from pealm.decode import compile_decoding
+        compile_decoding(model)
+        model.generate(prompt, 3, top_k=1) # compiles
+        compiled, t_compiled = _timed(lambda: model.generate(prompt, long, top_k=1), dev)
+        del model.next_logits
+        rows.append(('pealm, KV cache, compiled decoding (lesson 15a)', long, t_compiled))
+        if where := _first_difference(compiled, cached, prompt.size(1)): problems.append(f"compiled decoding changed the tokens at {where}")
+    except Exception as e: problems.append(f"compiled decoding failed: {_first_line(e)}")
     try:
         hf_out, t_hf, version = _hf_generate(model, prompt, long, dev)
         rows.append((f"transformers {version} generate (its cache)", long, t_hf))
