@@ -4,6 +4,8 @@
     python scripts/check_course.py --strict   # also fails if a teaching lesson has no figure or no exercises
 
 A figure is a saved output with an image (PNG, JPEG or SVG). Exercises are a markdown heading "## Exercises".
+A saved run keeps its execution counts (scripts/clean_nbs.py, not a bare nbdev_clean): "unnumbered" counts the code
+cells with outputs but no count, which --strict refuses.
 An error output is an output of type "error", or a stderr stream holding "Traceback". The CLI reference (22_cli)
 and the README (index) are not teaching lessons, so they need neither a figure nor exercises.
 """
@@ -33,16 +35,22 @@ def errors(nb:dict) -> list[str]:
             if o.get("output_type") == "error" or "Traceback" in text: bad.append(c.get("id", "?"))
     return bad
 
+def unnumbered(nb:dict) -> int:
+    "Code cells with saved outputs but no execution count: a run whose counts were cleared."
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs") and c.get("execution_count") is None)
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--strict", action="store_true", help="fail if a teaching lesson lacks a figure or exercises")
     args = p.parse_args(argv)
     failures = []
-    print("| lesson | figures | exercises | error outputs |\n|---|---:|---|---|")
+    print("| lesson | figures | exercises | error outputs | unnumbered |\n|---|---:|---|---|---:|")
     for path in sorted((REPO/"nbs").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        name, n_fig, ex, bad = path.stem, figures(nb), has_exercises(nb), errors(nb)
-        print(f"| {name} | {n_fig} | {'yes' if ex else 'no'} | {', '.join(bad) or '-'} |")
+        name, n_fig, ex, bad, n_unnumbered = path.stem, figures(nb), has_exercises(nb), errors(nb), unnumbered(nb)
+        print(f"| {name} | {n_fig} | {'yes' if ex else 'no'} | {', '.join(bad) or '-'} | {n_unnumbered} |")
+        if args.strict and n_unnumbered:
+            failures.append(f"{name}: {n_unnumbered} cells with outputs but no execution count (use scripts/clean_nbs.py)")
         if bad: failures.append(f"{name}: error output in cell {bad[0]}")
         teaching = name not in NOT_TEACHING
         if args.strict and teaching and not n_fig: failures.append(f"{name}: no figure")
