@@ -14,7 +14,9 @@ def _topo_sort(root):
     topo, visited, stack = [], set(), [(root, False)]
     while stack:
         v, inputs_done = stack.pop()
-        if inputs_done: topo.append(v); continue
+        if inputs_done:
+            topo.append(v)
+            continue
         if v in visited: continue
         visited.add(v)
         stack.append((v, True)) # come back to v once its inputs are placed
@@ -90,17 +92,25 @@ class Value:
         for v in reversed(topo):
             op, g = v._op, v.grad
             if op == '+':
-                a, b = v._prev; a.grad += g; b.grad += g
+                a, b = v._prev
+                a.grad += g
+                b.grad += g
             elif op == '*':
-                a, b = v._prev; a.grad += b.data * g; b.grad += a.data * g
+                a, b = v._prev
+                a.grad += b.data * g
+                b.grad += a.data * g
             elif op == 'relu':
                 if v.data > 0: v._prev[0].grad += g
             elif op == '': pass # a leaf
             elif op == 'exp': v._prev[0].grad += v.data * g
-            elif op == 'log': a, = v._prev; a.grad += g / a.data
+            elif op == 'log':
+                a, = v._prev
+                a.grad += g / a.data
             elif op == 'tanh': v._prev[0].grad += (1 - v.data ** 2) * g
             elif op == 'sigmoid': v._prev[0].grad += v.data * (1 - v.data) * g
-            elif op.startswith('**'): a, = v._prev; a.grad += v._arg * a.data ** (v._arg - 1) * g
+            elif op.startswith('**'):
+                a, = v._prev
+                a.grad += v._arg * a.data ** (v._arg - 1) * g
             elif v._prev: raise ValueError(f"backward: no derivative rule for op {op!r}")
 
     def __repr__(self):

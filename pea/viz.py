@@ -17,7 +17,9 @@ def trace(
     nodes, seen, stack = [], set(), [(root, False)]
     while stack:
         v, expanded = stack.pop()
-        if expanded: nodes.append(v); continue   # all of v's parents are already in nodes
+        if expanded:
+            nodes.append(v)
+            continue   # all of v's parents are already in nodes
         if id(v) in seen: continue
         seen.add(id(v))
         stack.append((v, True))
@@ -89,11 +91,16 @@ def neuron(
 ):
     "The neuron $o = \\tanh(x_1 w_1 + x_2 w_2 + b)$ as a `Value` graph, each input labelled with its parameter name."
     x1, x2, w1, w2, b = (Value(v, label=k) for k, v in dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b).items())
-    x1w1 = x1*w1; x1w1.label = 'x1w1'
-    x2w2 = x2*w2; x2w2.label = 'x2w2'
-    s = x1w1 + x2w2; s.label = 'x1w1 + x2w2'
-    n = s + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
+    x1w1 = x1*w1
+    x1w1.label = 'x1w1'
+    x2w2 = x2*w2
+    x2w2.label = 'x2w2'
+    s = x1w1 + x2w2
+    s.label = 'x1w1 + x2w2'
+    n = s + b
+    n.label = 'n'
+    o = n.tanh()
+    o.label = 'o'
     return o
 
 # %% ../nbs/02_viz.ipynb #7b6eea71

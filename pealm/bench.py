@@ -184,13 +184,15 @@ def time_row(
             for _ in range(warmup + steps):
                 tokens = torch.randint(0, VOCAB_SIZE, (batch_size, block_size + 1), generator=gen) # padded ids never occur
                 x, y = tokens[:, :-1].contiguous().to(device), tokens[:, 1:].contiguous().to(device)
-                _sync(device); t0 = time.perf_counter()
+                _sync(device)
+                t0 = time.perf_counter()
                 with sdpa_kernel(attention_backends(speedups.flash)), autocast(): _, loss = model(x, y)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
-                _sync(device); times.append(time.perf_counter() - t0)
+                _sync(device)
+                times.append(time.perf_counter() - t0)
                 losses.append(loss.item())
     finally: torch.set_float32_matmul_precision(precision)
     median = statistics.median(times[warmup:])
@@ -242,7 +244,9 @@ def measure_cpu_peak(
     a @ b # warm-up
     best = float('inf')
     for _ in range(repeats):
-        t0 = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
     return 2 * n**3 / best
 
 def mfu(
@@ -295,7 +299,8 @@ def plot_results(
     values = [r.tokens_per_s or 0 for r in results][::-1]
     bars = ax.barh(labels, values, color=['tab:gray' if r.row == 'ddp' else 'tab:blue' for r in results][::-1])
     ax.bar_label(bars, [f"{v:,.0f}" if v else "n/a" for v in values], padding=3)
-    ax.set_xlabel('tokens/s'); ax.set_xlim(0, max(values + [1]) * 1.2)
+    ax.set_xlabel('tokens/s')
+    ax.set_xlim(0, max(values + [1]) * 1.2)
     if title: ax.set_title(title, fontsize=9)
     if path: fig.savefig(path, dpi=100)
     return fig
@@ -326,7 +331,8 @@ def ddp_worker(
         speedups, world = Speedups(**spec['speedups']), dist.get_world_size()
         peak = spec.get('peak_flops') # per rank; on a CPU every rank measures its own, all at once
         if peak is None and not cuda:
-            dist.barrier(); peak = measure_cpu_peak(torch.bfloat16 if speedups.bf16 else torch.float32)
+            dist.barrier()
+            peak = measure_cpu_peak(torch.bfloat16 if speedups.bf16 else torch.float32)
         t = time_row(speedups, spec['model_args'], spec['batch_size'], spec['block_size'], spec['steps'],
                      spec['warmup'], device, spec['seed'], ddp=True)
         if dist.get_rank() == 0:

@@ -281,7 +281,9 @@ def _untie(state_dict:dict) -> tuple[dict, dict]:
     for name, t in state_dict.items():
         ptr = t.untyped_storage().data_ptr()
         view = (ptr, t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
-        if t.numel() and view in seen: tied[name] = seen[view]; continue
+        if t.numel() and view in seen:
+            tied[name] = seen[view]
+            continue
         seen[view] = name
         tensors[name] = t.clone().contiguous() if ptr in storages else t.contiguous() # partial overlap: copy
         if t.numel(): storages.add(ptr)
@@ -394,7 +396,9 @@ class RunDir:
         stamp, n = time.strftime("%Y%m%d-%H%M%S"), 0
         while True:
             path = Path(root)/model_name/(stamp if n == 0 else f"{stamp}-{n}")
-            try: path.mkdir(parents=True); break
+            try:
+                path.mkdir(parents=True)
+                break
             except FileExistsError: n += 1
         run = cls(path)
         run._save()
@@ -460,7 +464,8 @@ def clean_plan(
     dirs = {q for p in plan for q in p.parents if q == run or run in q.parents}
     for d in sorted(dirs, key=lambda q: len(q.parts), reverse=True): # deepest first
         if all(c in doomed for c in d.iterdir()):
-            plan.append(d); doomed.add(d)
+            plan.append(d)
+            doomed.add(d)
     return plan
 
 def clean(
@@ -483,6 +488,8 @@ def find_runs(
         run = manifest.parent
         if run.is_symlink() or run.parent.is_symlink(): why = "reached through a symbolic link"
         elif problem := _load_manifest(manifest)[1]: why = f"its manifest.json {problem}"
-        else: runs.append(run); continue
+        else:
+            runs.append(run)
+            continue
         if on_foreign: on_foreign(f"{run}: not a pealm run, left alone ({why})")
     return sorted(runs, key=lambda p: (p.name, str(p)))

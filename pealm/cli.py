@@ -112,9 +112,13 @@ def cmd_sample(args) -> int:
     out = sys.stdout
     if args.no_stream: out.write(args.prompt + "".join(pieces))
     else:
-        out.write(args.prompt); out.flush()
-        for piece in pieces: out.write(piece); out.flush()
-    out.write("\n"); out.flush()
+        out.write(args.prompt)
+        out.flush()
+        for piece in pieces:
+            out.write(piece)
+            out.flush()
+    out.write("\n")
+    out.flush()
     print(f"pealm sample: {stats}", file=sys.stderr)
     return 0
 
@@ -385,7 +389,8 @@ def _train(args) -> int:
         trainer = Trainer(model, train_ids, val_ids, cfg, tokenizer, arch, # checks, then makes the run
                           extra_eval=extra_eval, extra_eval_every=args.hellaswag_every)
         if trainer.dist.is_main:
-            trainer.run.file("tokenizer.json"); tokenizer.save(trainer.run.path)
+            trainer.run.file("tokenizer.json")
+            tokenizer.save(trainer.run.path)
             c = trainer.cfg
             print(f"pealm train: {args.model_name}, {model.n_params():,} parameters, {len(train_ids):,} training tokens, "
                   f"{c.tokens_per_step:,} tokens per step ({c.batch_size} x {c.block_size} x {c.world_size} ranks x {c.grad_accum}), "
@@ -436,7 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="generate text, streamed as it is produced")
     p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(SAMPLE_MODELS)}")
-    _model_flags(p); _sampling_flags(p)
+    _model_flags(p)
+    _sampling_flags(p)
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("eval", help="validation loss (the committed models, or --input) or HellaSwag accuracy (GPT-2)",

@@ -68,7 +68,9 @@ def _read_hellaswag(path, need_label=True):
         for lineno, line in enumerate(f, 1):
             if not line.strip(): continue
             try: ex = json.loads(line)
-            except json.JSONDecodeError: ex = None; problem = "not valid JSON"
+            except json.JSONDecodeError:
+                ex = None
+                problem = "not valid JSON"
             else: problem = _check_example(ex, need_label)
             if problem: raise PealmError(f"{path}, line {lineno}: {problem}; download it again with `python scripts/hellaswag.py`")
             yield ex
@@ -287,7 +289,8 @@ def evaluate_hellaswag(
             labels = torch.tensor([e["label"] for e in chunk])
             counts += torch.tensor([(picks[k] == labels).sum().item() for k in HELLASWAG_METRICS] + [len(chunk)])
             bar.update(len(chunk))
-    finally: bar.close(); model.train(was_training)
+    finally: bar.close()
+    model.train(was_training)
     if world > 1:
         counts = counts.to(device)
         dist.all_reduce(counts, op=dist.ReduceOp.SUM)

@@ -92,9 +92,11 @@ def merge_pair(
     out, i, n = [], 0, len(ids)
     while i < n:
         if i + 1 < n and ids[i] == pair[0] and ids[i + 1] == pair[1]:
-            out.append(new_id); i += 2
+            out.append(new_id)
+            i += 2
         else:
-            out.append(ids[i]); i += 1
+            out.append(ids[i])
+            i += 1
     return out
 
 # %% ../nbs/11_tokenizers.ipynb #b1e40007
@@ -112,7 +114,9 @@ def learn_merges(
     # 1) count every pair once, and remember which words hold it
     counts, where = defaultdict(int), defaultdict(set)
     for i, (w, f) in enumerate(zip(words, freqs)):
-        for pair in zip(w, w[1:]): counts[pair] += f; where[pair].add(i)
+        for pair in zip(w, w[1:]):
+            counts[pair] += f
+            where[pair].add(i)
     heap = [(-n, pair) for pair, n in counts.items()]
     heapq.heapify(heap)
     merges = []
@@ -129,12 +133,19 @@ def learn_merges(
             new = merge_pair(old, pair, new_id)
             if len(new) == len(old): continue # a stale entry: an earlier merge took the pair from this word
             words[i] = new
-            for p in zip(old, old[1:]): counts[p] -= f; changed.add(p)
-            for p in zip(new, new[1:]): counts[p] += f; changed.add(p); where[p].add(i)
+            for p in zip(old, old[1:]):
+                counts[p] -= f
+                changed.add(p)
+            for p in zip(new, new[1:]):
+                counts[p] += f
+                changed.add(p)
+                where[p].add(i)
         # 4) push the changed counts; forget the pairs that no longer occur
         for p in changed:
             if counts[p] > 0: heapq.heappush(heap, (-counts[p], p))
-            else: del counts[p]; where.pop(p, None)
+            else:
+                del counts[p]
+                where.pop(p, None)
     return merges
 
 # %% ../nbs/11_tokenizers.ipynb #b1e40010

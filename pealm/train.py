@@ -13,6 +13,7 @@ from dataclasses import dataclass, asdict, field, replace
 from io import BytesIO
 from pathlib import Path
 import torch
+from fastcore.basics import patch # attach a method to a class defined in an earlier cell
 from tqdm import tqdm
 from pealm.data import PealmError, windows
 from pealm.checkpoint import (RunDir, save_atomic, load_checkpoint, find_checkpoint, model_from_checkpoint,
@@ -257,7 +258,10 @@ def plot_metrics(
     for key, style in (("train_loss", dict(lw=1)), ("val_loss", dict(marker="o", ms=3))):
         points = [(r["step"], r[key]) for r in records if r.get(key) is not None]
         if points: ax.plot(*zip(*points), label=key.split("_")[0], **style)
-    ax.set_xlabel("step"); ax.set_ylabel("loss"); ax.grid(alpha=0.3); ax.legend()
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
     if out is not None: fig.savefig(out, format="png", dpi=100, bbox_inches="tight")
     return fig
 
@@ -428,7 +432,8 @@ class Trainer:
         return self.val_loss
 
 # %% ../nbs/17_train.ipynb #1f19893f
-def _fit(self:Trainer,
+@patch
+def fit(self:Trainer,
     until:int|None=None, # stop after this step (default: cfg.steps); a later `fit` or resume continues
 ) -> TrainResult:
     "Train until step `until`, evaluating, logging and checkpointing on the way; Ctrl-C stops cleanly."
@@ -438,7 +443,9 @@ def _fit(self:Trainer,
     say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above the bar, if there is one
     log = open(self.run.file("metrics.jsonl"), "a") if d.is_main else None
     def write(record):
-        if log: log.write(json.dumps(record) + "\n"); log.flush()
+        if log:
+            log.write(json.dumps(record) + "\n")
+            log.flush()
     if self.step == 0 and self.val_loss is None: # the untrained model: about ln(vocab_size)
         write({"step": 0, "train_loss": None, "val_loss": self.evaluate(), "lr": get_lr(0, cfg), "tokens_per_s": None})
         say(f"step 0: val {self.val_loss:.4f}")
@@ -488,8 +495,11 @@ def _fit(self:Trainer,
                     say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
                 write(record)
                 bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{tps:,.0f}", refresh=False)
-                if saving or stop: self.save(); saved_step = self.step
-                loss_sum.zero_(); n_losses = 0
+                if saving or stop:
+                    self.save()
+                    saved_step = self.step
+                loss_sum.zero_()
+                n_losses = 0
                 t_last, step_last = time.perf_counter(), self.step
             if saved_step != self.step: self.save() # Ctrl-C arrived after this step's save check
     except OSError as e:
@@ -501,15 +511,17 @@ def _fit(self:Trainer,
         if log:
             try: log.close()
             except OSError: pass # a full disk: the line it could not write is dropped on resume
-        if self.lock: self.lock.close(); self.lock = None
+        if self.lock:
+            self.lock.close()
+            self.lock = None
     if d.is_main:
-        png = BytesIO(); plot_metrics(self.run.path/"metrics.jsonl", png)
+        png = BytesIO()
+        plot_metrics(self.run.path/"metrics.jsonl", png)
         self.run.write_bytes("loss.png", png.getvalue())
         if stop: tqdm.write(f"stopped at step {self.step}; continue with resume={str(self.run.path)!r}")
     return TrainResult(self.run.path, self.step, self.train_loss, self.val_loss, self.best_val_loss,
                        steady_tokens / steady_secs if steady_secs else tps, interrupted=stop)
 
-Trainer.fit = _fit
 
 def _finite(params:list) -> bool:
     "Whether every parameter is free of nan and inf (one device sync)."

@@ -75,7 +75,7 @@ def main(argv=None) -> int:
 
     import torch
     from pealm.eval import evaluate_hellaswag, harness_requests, iter_hellaswag, score_requests
-    from pealm.models.gpt2 import GPT, GPTConfig, save_pretrained
+    from pealm.models.gpt2 import GPT, GPTConfig
     from pealm.tokenizers import GPT2Tokenizer
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
         runs[f"pealm new: harness style only, batch {bs} examples"] = lambda bs=bs: timed(lambda: score_requests(model, harness_reqs, 4 * bs))
     tmp = tempfile.TemporaryDirectory()
     if args.lm_eval_python:
-        save_pretrained(model, tmp.name)
+        model.save_pretrained(tmp.name)
         runs[f"lm-eval {_lm_eval_version(args.lm_eval_python)}: harness style, batch {args.harness_batch_size} requests"] = \
             lambda: harness_run(args, tmp.name)
     best = {}

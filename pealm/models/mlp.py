@@ -66,7 +66,8 @@ class CharMLP(LanguageModel):
         self.h = nn.ModuleList([HiddenLayer(n_in if i == 0 else config.n_hidden, config.n_hidden) for i in range(config.n_layer)])
         self.lm_head = nn.Linear(config.n_hidden if config.n_layer else n_in, config.vocab_size)
         with torch.no_grad(): # a small head: nearly uniform predictions at the start
-            self.lm_head.weight.mul_(0.1); self.lm_head.bias.zero_()
+            self.lm_head.weight.mul_(0.1)
+            self.lm_head.bias.zero_()
 
     def forward(self,
                 idx:torch.Tensor,               # (B, T) int64 token ids
