@@ -44,7 +44,17 @@ def _seed(text):
     return s
 
 # %% ../nbs/22_cli.ipynb #deb99fcf
-CHAR_MODELS = ("char-bigram", "char-mlp", "char-transformer")
+from pealm.checkpoint import MODELS, tokenizer_kind # the registry of lesson 16
+
+CHAR_MODELS = tuple(name for name in MODELS if tokenizer_kind(name) == "char") # the models that read characters
+
+def _reads_chars(
+    model_name:str, # a registered model, or a recipe (gpt2-shakespeare trains a gpt2), or gpt2-pretrained
+) -> bool:
+    "Whether `model_name` reads characters (a `CharTokenizer` of its text) rather than GPT-2's BPE, per the registry."
+    from pealm.train import recipe_arch
+    arch = recipe_arch(model_name)
+    return arch in MODELS and tokenizer_kind(arch) == "char"
 COMMITTED_MODELS = CHAR_MODELS + ("gpt2-shakespeare",) # the models with weights in weights/<name>/
 
 def weights_dir() -> Path:
@@ -264,7 +274,7 @@ def recipe_defaults(
     from pealm.train import RECIPES, recipe_arch, recipe_config
     _, config_cls = get_model_spec(recipe_arch(model_name))
     model = {f.name: f.default for f in fields(config_cls)} | RECIPES[model_name].model
-    if model_name in CHAR_MODELS: model["vocab_size"] = "from the text"
+    if _reads_chars(model_name): model["vocab_size"] = "from the text"
     return asdict(recipe_config(model_name)) | model
 
 def _describe(dest:str, models:tuple) -> str:
@@ -300,7 +310,7 @@ def _tokenize(model_name, text, tokenizer=None):
     "The tokenizer (built from `text` for char models) and the train/val token tensors."
     from pealm.data import train_val_split
     from pealm.tokenizers import CharTokenizer, GPT2Tokenizer
-    if tokenizer is None: tokenizer = CharTokenizer.from_text(text) if model_name in CHAR_MODELS else GPT2Tokenizer()
+    if tokenizer is None: tokenizer = CharTokenizer.from_text(text) if _reads_chars(model_name) else GPT2Tokenizer()
     train_ids, val_ids = train_val_split(torch.tensor(tokenizer.encode(text), dtype=torch.long))
     return tokenizer, train_ids, val_ids
 
@@ -358,7 +368,7 @@ def _train(args) -> int:
     from pealm.train import RECIPES, TrainConfig, recipe_arch, recipe_config
     if args.model_name not in RECIPES:
         raise PealmError(f"unknown model {args.model_name!r}; choose one of: {', '.join(RECIPES)}")
-    if args.vocab_size is not None and args.model_name in CHAR_MODELS: raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
+    if args.vocab_size is not None and _reads_chars(args.model_name): raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
     flags = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
     if args.progress is not None: flags["progress"] = args.progress
     if args.resume:
@@ -380,7 +390,7 @@ def _train(args) -> int:
         extra_eval = _hellaswag_eval(args, tokenizer)
         cfg = recipe_config(args.model_name, out_dir=args.out or "runs", **flags)
         sizes = {**RECIPES[args.model_name].model, **{k: getattr(args, k) for k in _MODEL_FLAGS if getattr(args, k) is not None}}
-        if args.model_name in CHAR_MODELS: sizes["vocab_size"] = tokenizer.vocab_size
+        if _reads_chars(args.model_name): sizes["vocab_size"] = tokenizer.vocab_size
         if args.block_size: sizes["block_size"] = args.block_size
         arch = recipe_arch(args.model_name) # the registered model: gpt2-shakespeare is a gpt2
         _check_sizes(arch, sizes, len(train_ids), len(val_ids))

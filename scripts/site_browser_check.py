@@ -106,6 +106,11 @@ def start_chromium(chromium, chromedriver, tmp: Path, procs: Procs):
     driver = holder["driver"]
     driver.set_page_load_timeout(60); driver.set_script_timeout(30)
     procs.refresh()
+    # --window-size is the window's outer size; make the page's own viewport (and so the screenshots) WINDOW
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    outer = driver.get_window_size()
+    if inner != list(WINDOW):
+        driver.set_window_size(outer["width"] + WINDOW[0] - inner[0], outer["height"] + WINDOW[1] - inner[1])
     return driver
 
 
@@ -124,7 +129,8 @@ def open_page(driver, url, what):
 
 
 def browser_errors(driver):
-    try: return [e["message"][:300] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    try: return list(dict.fromkeys(e["message"][:300] for e in driver.get_log("browser")
+                                   if e.get("level") == "SEVERE" and "/favicon.ico " not in e["message"]))
     except Exception: return []
 
 
@@ -222,8 +228,8 @@ def notebook_has_maths(stem) -> bool:
 
 def check_lesson(driver, checks, base, stem, out: Path):
     open_page(driver, f"{base}/{stem}.html", f"{stem}.html")
-    figs = wait(driver, f"{stem}.html's images to finish loading",
-                lambda d: (lambda f: f if all(x["complete"] for x in f) else None)(d.execute_script(JS_FIGURES)), 15)
+    figs, = wait(driver, f"{stem}.html's images to finish loading",  # a 1-tuple: a page with no figures is truthy too
+                 lambda d: (lambda f: (f,) if all(x["complete"] for x in f) else None)(d.execute_script(JS_FIGURES)), 15)
     problems = []
     broken = [i for i, f in enumerate(figs) if f["kind"] == "img" and not f["loaded"]]
     if broken: problems.append(f"{stem}.html: {len(broken)} of {sum(f['kind'] == 'img' for f in figs)} <img> did not load (broken image)")
@@ -244,7 +250,7 @@ def check_lesson(driver, checks, base, stem, out: Path):
     if wants_maths:
         if not m["count"]: problems.append(f"{stem}.html: its notebook has maths, the page no rendered KaTeX (.katex)")
         elif not m["shown"]: problems.append(f"{stem}.html: {m['count']} .katex elements, none drawn with a nonzero size")
-        if m["errors"]: problems.append(f"{stem}.html: {m['errors']} formulas KaTeX could not render (.katex-error)")
+        if m["errors"]: problems.append(f"{stem}.html: {m['errors']} formula(s) KaTeX could not render (.katex-error)")
         if m["count"] and "KaTeX" not in m["family"]: problems.append(f"{stem}.html: the maths is not in KaTeX's fonts (font-family {m['family']!r}; katex.min.css not applied?)")
         if m["failed"]: problems.append(f"{stem}.html: KaTeX fonts failed to load: {', '.join(sorted(set(m['failed'])))}")
         elif m["count"] and not m["loaded"]: problems.append(f"{stem}.html: no KaTeX font loaded")
@@ -324,9 +330,10 @@ def main(argv=None):
             try: check()
             except (CheckFailed, Exception) as e:
                 for line in why(e): checks.fail(line)
-        for e in server.errors:
+        for e in dict.fromkeys(server.errors):  # each failed request once, in order
             if e.endswith(" /favicon.ico"): continue  # Chromium asks for one by itself; no page refers to it
-            checks.fail(f"HTTP {e} (a file the pages refer to is not in the site)")
+            n = server.errors.count(e)
+            checks.fail(f"HTTP {e}{f' ({n} requests)' if n > 1 else ''}: a file the pages refer to is not in the site")
     except KeyboardInterrupt:
         checks.fail("interrupted (Ctrl-C)")
     except (Exception, Stop) as e:
