@@ -432,75 +432,119 @@ class Trainer:
         return self.val_loss
 
 # %% ../nbs/17_train.ipynb #1f19893f
+@dataclass
+class _Meter:
+    "What `fit` counts between two log lines: the summed loss on the device, and the time and tokens for tokens/s."
+    loss_sum: torch.Tensor      # the micro-batch losses since the last log line, summed where they were computed
+    n_losses: int = 0           # how many
+    t_last: float = 0.0         # when the last log line was written
+    step_last: int = 0          # at which step
+    tokens_per_s: float|None = None
+    windows: int = 0            # log intervals measured; the first (warm-up, compilation) is left out of steady
+    steady_tokens: int = 0
+    steady_secs: float = 0.0
+
+    def lap(self, step:int, tokens_per_step:int) -> float:
+        "Tokens/s since the last log line, adding it to the steady rate unless it is the first interval."
+        secs, tokens = time.perf_counter() - self.t_last, (step - self.step_last) * tokens_per_step
+        self.tokens_per_s = tokens / secs
+        if self.windows:
+            self.steady_tokens += tokens
+            self.steady_secs += secs
+        self.windows += 1
+        return self.tokens_per_s
+
+    def restart(self, step:int):
+        "Start the next interval at `step`."
+        self.loss_sum.zero_()
+        self.n_losses = 0
+        self.t_last, self.step_last = time.perf_counter(), step
+
+    @property
+    def steady_tokens_per_s(self) -> float|None: return self.steady_tokens / self.steady_secs if self.steady_secs else self.tokens_per_s
+
+@patch
+def _train_step(self:Trainer, meter:_Meter) -> float:
+    "One optimizer step, its losses added to `meter`; returns the step's learning rate."
+    cfg = self.cfg
+    # 1. the learning rate of this step: warmup, then cosine decay
+    lr = get_lr(self.step, cfg)
+    for group in self.opt.param_groups: group["lr"] = lr
+    # 2. forward and backward over grad_accum micro-batches: the gradients add up
+    batches = self.train_data.next_batches(cfg.batch_size, cfg.block_size, cfg.grad_accum, self.dist.rank,
+                                           self.dist.world_size, self.device)
+    for i, (x, y) in enumerate(batches):
+        with self._accumulating(last=i == len(batches) - 1):
+            with self.autocast: _, loss = self.step_model(x, y)
+            (loss / cfg.grad_accum if cfg.grad_accum > 1 else loss).backward()
+        meter.loss_sum += loss.detach() # no sync: the device keeps the sum
+    meter.n_losses += cfg.grad_accum
+    # 3. clip the gradient, update the weights, clear the gradients
+    if cfg.grad_clip: torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
+    self.opt.step()
+    self.opt.zero_grad(set_to_none=True)
+    self.step += 1
+    return lr
+
+@patch
+def _log_point(self:Trainer,
+    meter:_Meter,        # the losses and times since the last log line
+    lr:float,            # this step's learning rate
+    evaluating:bool,     # compute the validation loss
+    extra_due:bool,      # run `extra_eval` (HellaSwag)
+    check_weights:bool,  # check every weight is finite (before evaluating or saving)
+    say,                 # prints a line above the progress bar (or nothing)
+) -> dict:
+    "The metrics.jsonl record of this step: train loss (one device sync), tokens/s, and the evaluations due."
+    cfg = self.cfg
+    self.train_loss = self._sum(meter.loss_sum).item() / (meter.n_losses * self.dist.world_size)
+    if not math.isfinite(self.train_loss) or check_weights and not _finite(self.params):
+        raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); {_kept(self)}; "
+                         f"train again with a lower --lr (this run: {cfg.lr:g})") # nothing ruined is saved
+    tps = meter.lap(self.step, cfg.tokens_per_step)
+    record = {"step": self.step, "train_loss": self.train_loss, "val_loss": None, "lr": lr, "tokens_per_s": tps}
+    if evaluating:
+        record["val_loss"] = self.evaluate()
+        say(f"step {self.step}: train {self.train_loss:.4f}, val {self.val_loss:.4f}, lr {lr:.2e}, {tps:,.0f} tokens/s")
+    if extra_due:
+        extra = self.extra_eval(self.model)
+        record.update(extra)
+        say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
+    return record
+
 @patch
 def fit(self:Trainer,
     until:int|None=None, # stop after this step (default: cfg.steps); a later `fit` or resume continues
 ) -> TrainResult:
     "Train until step `until`, evaluating, logging and checkpointing on the way; Ctrl-C stops cleanly."
-    cfg, model, opt, d = self.cfg, self.step_model, self.opt, self.dist
+    cfg, d = self.cfg, self.dist
     until = cfg.steps if until is None else min(until, cfg.steps)
     if d.is_main and self.lock is None: self.lock = _lock(self.run) # released at the end of every fit
     say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above the bar, if there is one
-    log = open(self.run.file("metrics.jsonl"), "a") if d.is_main else None
-    def write(record):
-        if log:
-            log.write(json.dumps(record) + "\n")
-            log.flush()
+    log = _MetricsLog(self.run.file("metrics.jsonl") if d.is_main else None)
     if self.step == 0 and self.val_loss is None: # the untrained model: about ln(vocab_size)
-        write({"step": 0, "train_loss": None, "val_loss": self.evaluate(), "lr": get_lr(0, cfg), "tokens_per_s": None})
+        log.write({"step": 0, "train_loss": None, "val_loss": self.evaluate(), "lr": get_lr(0, cfg), "tokens_per_s": None})
         say(f"step 0: val {self.val_loss:.4f}")
     show = d.is_main and (cfg.progress if cfg.progress is not None else sys.stderr.isatty())
     bar = tqdm(total=cfg.steps, initial=self.step, disable=not show, unit="step", dynamic_ncols=True)
-    loss_sum, n_losses = torch.zeros((), device=self.device), 0
-    t_last, step_last, saved_step = time.perf_counter(), self.step, self.step
-    tps, windows, steady_tokens, steady_secs = None, 0, 0, 0.0
-    stop = False
+    meter = _Meter(torch.zeros((), device=self.device), t_last=time.perf_counter(), step_last=self.step)
+    saved_step, stop = self.step, False
     try:
         with _StopOnInterrupt() as interrupt:
             while self.step < until and not stop:
-                lr = get_lr(self.step, cfg)
-                for group in opt.param_groups: group["lr"] = lr
-                batches = self.train_data.next_batches(cfg.batch_size, cfg.block_size, cfg.grad_accum, d.rank, d.world_size, self.device)
-                for i, (x, y) in enumerate(batches):
-                    with self._accumulating(last=i == len(batches) - 1):
-                        with self.autocast: _, loss = model(x, y)
-                        (loss / cfg.grad_accum if cfg.grad_accum > 1 else loss).backward()
-                    loss_sum += loss.detach()
-                n_losses += cfg.grad_accum
-                if cfg.grad_clip: torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
-                opt.step()
-                opt.zero_grad(set_to_none=True)
-                self.step += 1
+                lr = self._train_step(meter)
                 bar.update()
                 stop = self._stop_requested(interrupt.requested)
                 evaluating = self.step % cfg.eval_every == 0 or self.step == cfg.steps
                 extra_due = self.extra_eval_every and (self.step % self.extra_eval_every == 0 or self.step == cfg.steps)
                 saving = (self.step % cfg.save_every == 0 if cfg.save_every else evaluating) or self.step == until
                 if not (self.step % cfg.log_every == 0 or evaluating or extra_due or saving or stop): continue
-                self.train_loss = self._sum(loss_sum).item() / (n_losses * d.world_size) # waits for the device: once per log line
-                if not math.isfinite(self.train_loss) or (evaluating or saving or stop) and not _finite(self.params):
-                    raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); {_kept(self)}; "
-                                     f"train again with a lower --lr (this run: {cfg.lr:g})") # nothing ruined is saved
-                secs, tokens = time.perf_counter() - t_last, (self.step - step_last) * cfg.tokens_per_step
-                tps = tokens / secs
-                if windows: steady_tokens, steady_secs = steady_tokens + tokens, steady_secs + secs # skip warm-up
-                windows += 1
-                record = {"step": self.step, "train_loss": self.train_loss, "val_loss": None, "lr": lr, "tokens_per_s": tps}
-                if evaluating:
-                    record["val_loss"] = self.evaluate()
-                    say(f"step {self.step}: train {self.train_loss:.4f}, val {self.val_loss:.4f}, lr {lr:.2e}, {tps:,.0f} tokens/s")
-                if extra_due:
-                    extra = self.extra_eval(self.model)
-                    record.update(extra)
-                    say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
-                write(record)
-                bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{tps:,.0f}", refresh=False)
+                log.write(self._log_point(meter, lr, evaluating, extra_due, evaluating or saving or stop, say))
+                bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{meter.tokens_per_s:,.0f}", refresh=False)
                 if saving or stop:
                     self.save()
                     saved_step = self.step
-                loss_sum.zero_()
-                n_losses = 0
-                t_last, step_last = time.perf_counter(), self.step
+                meter.restart(self.step)
             if saved_step != self.step: self.save() # Ctrl-C arrived after this step's save check
     except OSError as e:
         if e.errno != errno.ENOSPC: raise
@@ -508,20 +552,36 @@ def fit(self:Trainer,
                          f"then continue with --resume {self.run.path}") from None
     finally:
         bar.close()
-        if log:
-            try: log.close()
-            except OSError: pass # a full disk: the line it could not write is dropped on resume
+        log.close()
         if self.lock:
             self.lock.close()
             self.lock = None
-    if d.is_main:
+    return self._finish(stop, meter.steady_tokens_per_s)
+
+class _MetricsLog:
+    "metrics.jsonl, appended to and flushed line by line (by the main process only: `path` None writes nothing)."
+    def __init__(self, path:Path|None): self.file = open(path, "a") if path is not None else None
+
+    def write(self, record:dict):
+        if self.file is None: return
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def close(self):
+        if self.file is None: return
+        try: self.file.close()
+        except OSError: pass # a full disk: the line it could not write is dropped on resume
+
+@patch
+def _finish(self:Trainer, stop:bool, tokens_per_s:float|None) -> TrainResult:
+    "Draw loss.png (main process), say how to continue a stopped run, and sum the run up."
+    if self.dist.is_main:
         png = BytesIO()
         plot_metrics(self.run.path/"metrics.jsonl", png)
         self.run.write_bytes("loss.png", png.getvalue())
         if stop: tqdm.write(f"stopped at step {self.step}; continue with resume={str(self.run.path)!r}")
     return TrainResult(self.run.path, self.step, self.train_loss, self.val_loss, self.best_val_loss,
-                       steady_tokens / steady_secs if steady_secs else tps, interrupted=stop)
-
+                       tokens_per_s, interrupted=stop)
 
 def _finite(params:list) -> bool:
     "Whether every parameter is free of nan and inf (one device sync)."
