@@ -463,6 +463,7 @@ class _Meter:
     @property
     def steady_tokens_per_s(self) -> float|None: return self.steady_tokens / self.steady_secs if self.steady_secs else self.tokens_per_s
 
+# %% ../nbs/17_train.ipynb #x17fit02
 @patch
 def _train_step(self:Trainer, meter:_Meter) -> float:
     "One optimizer step, its losses added to `meter`; returns the step's learning rate."
@@ -486,6 +487,7 @@ def _train_step(self:Trainer, meter:_Meter) -> float:
     self.step += 1
     return lr
 
+# %% ../nbs/17_train.ipynb #x17fit03
 @patch
 def _log_point(self:Trainer,
     meter:_Meter,        # the losses and times since the last log line
@@ -512,6 +514,44 @@ def _log_point(self:Trainer,
         say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
     return record
 
+# %% ../nbs/17_train.ipynb #x17fit04
+class _MetricsLog:
+    "metrics.jsonl, appended to and flushed line by line (by the main process only: `path` None writes nothing)."
+    def __init__(self, path:Path|None): self.file = open(path, "a") if path is not None else None
+
+    def write(self, record:dict):
+        if self.file is None: return
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def close(self):
+        if self.file is None: return
+        try: self.file.close()
+        except OSError: pass # a full disk: the line it could not write is dropped on resume
+
+# %% ../nbs/17_train.ipynb #x17fit06
+@patch
+def _finish(self:Trainer, stop:bool, tokens_per_s:float|None) -> TrainResult:
+    "Draw loss.png (main process), say how to continue a stopped run, and sum the run up."
+    if self.dist.is_main:
+        png = BytesIO()
+        plot_metrics(self.run.path/"metrics.jsonl", png)
+        self.run.write_bytes("loss.png", png.getvalue())
+        if stop: tqdm.write(f"stopped at step {self.step}; continue with resume={str(self.run.path)!r}")
+    return TrainResult(self.run.path, self.step, self.train_loss, self.val_loss, self.best_val_loss,
+                       tokens_per_s, interrupted=stop)
+
+def _finite(params:list) -> bool:
+    "Whether every parameter is free of nan and inf (one device sync)."
+    return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())
+
+def _kept(trainer:Trainer) -> str:
+    "What a run that stops on an error leaves behind."
+    ckpt = trainer.run.path/"ckpt.pt"
+    if not ckpt.is_file(): return "no checkpoint was written yet"
+    return f"the last checkpoint, {ckpt}, is intact (step {load_checkpoint(ckpt)['step']})"
+
+# %% ../nbs/17_train.ipynb #x17fit07
 @patch
 def fit(self:Trainer,
     until:int|None=None, # stop after this step (default: cfg.steps); a later `fit` or resume continues
@@ -557,41 +597,6 @@ def fit(self:Trainer,
             self.lock.close()
             self.lock = None
     return self._finish(stop, meter.steady_tokens_per_s)
-
-class _MetricsLog:
-    "metrics.jsonl, appended to and flushed line by line (by the main process only: `path` None writes nothing)."
-    def __init__(self, path:Path|None): self.file = open(path, "a") if path is not None else None
-
-    def write(self, record:dict):
-        if self.file is None: return
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
-
-    def close(self):
-        if self.file is None: return
-        try: self.file.close()
-        except OSError: pass # a full disk: the line it could not write is dropped on resume
-
-@patch
-def _finish(self:Trainer, stop:bool, tokens_per_s:float|None) -> TrainResult:
-    "Draw loss.png (main process), say how to continue a stopped run, and sum the run up."
-    if self.dist.is_main:
-        png = BytesIO()
-        plot_metrics(self.run.path/"metrics.jsonl", png)
-        self.run.write_bytes("loss.png", png.getvalue())
-        if stop: tqdm.write(f"stopped at step {self.step}; continue with resume={str(self.run.path)!r}")
-    return TrainResult(self.run.path, self.step, self.train_loss, self.val_loss, self.best_val_loss,
-                       tokens_per_s, interrupted=stop)
-
-def _finite(params:list) -> bool:
-    "Whether every parameter is free of nan and inf (one device sync)."
-    return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())
-
-def _kept(trainer:Trainer) -> str:
-    "What a run that stops on an error leaves behind."
-    ckpt = trainer.run.path/"ckpt.pt"
-    if not ckpt.is_file(): return "no checkpoint was written yet"
-    return f"the last checkpoint, {ckpt}, is intact (step {load_checkpoint(ckpt)['step']})"
 
 # %% ../nbs/17_train.ipynb #48228adb
 def train(
