@@ -358,32 +358,37 @@ def cmd_train(args) -> int:
     try: return _train(args)
     finally: destroy_distributed()
 
+def _resume_training(args, flags:dict, Trainer):
+    "`pealm train --resume`: check the checkpoint and the flags against the run's own, then continue it."
+    from dataclasses import replace
+    from pealm.checkpoint import find_checkpoint, load_checkpoint
+    from pealm.tokenizers import tokenizer_from_dict
+    from pealm.train import TrainConfig, recipe_arch
+    ckpt = load_checkpoint(find_checkpoint(args.resume, names=("ckpt.pt",)))
+    if ckpt.get("format") != "pealm.train": raise PealmError(f"{args.resume} holds weights only; --resume needs a training checkpoint")
+    if ckpt["model_name"] != recipe_arch(args.model_name): raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
+    given = set(flags) | {k for k in (*_MODEL_FLAGS, "out") if getattr(args, k) is not None}
+    if extra := sorted(given - set(_RESUME_FLAGS)):
+        raise PealmError(f"--resume continues with the run's own settings; drop --{extra[0].replace('_', '-')}")
+    if flags.get("steps", ckpt["train_config"]["steps"]) <= ckpt["step"]:
+        raise PealmError(f"{args.resume} is at step {ckpt['step']}: give --steps more than that to train longer")
+    tokenizer, train_ids, val_ids = _training_data(args, tokenizer_from_dict(ckpt["tokenizer"]))
+    cfg = replace(TrainConfig(**ckpt["train_config"]), **flags)
+    return Trainer(None, train_ids, val_ids, cfg, tokenizer, ckpt["model_name"], resume=args.resume,
+                   extra_eval=_hellaswag_eval(args, tokenizer), extra_eval_every=args.hellaswag_every).fit()
+
 def _train(args) -> int:
     "`cmd_train` without the process-group teardown."
-    from dataclasses import replace
-    from pealm.checkpoint import build_model, find_checkpoint, load_checkpoint
+    from pealm.checkpoint import build_model
     from pealm.distributed import dist_info
-    from pealm.tokenizers import tokenizer_from_dict
     from pealm.distributed import DDPTrainer as Trainer # lesson 17's trainer, data-parallel under torchrun
-    from pealm.train import RECIPES, TrainConfig, recipe_arch, recipe_config
+    from pealm.train import RECIPES, recipe_arch, recipe_config
     if args.model_name not in RECIPES:
         raise PealmError(f"unknown model {args.model_name!r}; choose one of: {', '.join(RECIPES)}")
     if args.vocab_size is not None and _reads_chars(args.model_name): raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
     flags = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
     if args.progress is not None: flags["progress"] = args.progress
-    if args.resume:
-        ckpt = load_checkpoint(find_checkpoint(args.resume, names=("ckpt.pt",)))
-        if ckpt.get("format") != "pealm.train": raise PealmError(f"{args.resume} holds weights only; --resume needs a training checkpoint")
-        if ckpt["model_name"] != recipe_arch(args.model_name): raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
-        given = set(flags) | {k for k in (*_MODEL_FLAGS, "out") if getattr(args, k) is not None}
-        if extra := sorted(given - set(_RESUME_FLAGS)):
-            raise PealmError(f"--resume continues with the run's own settings; drop --{extra[0].replace('_', '-')}")
-        if flags.get("steps", ckpt["train_config"]["steps"]) <= ckpt["step"]:
-            raise PealmError(f"{args.resume} is at step {ckpt['step']}: give --steps more than that to train longer")
-        tokenizer, train_ids, val_ids = _training_data(args, tokenizer_from_dict(ckpt["tokenizer"]))
-        cfg = replace(TrainConfig(**ckpt["train_config"]), **flags)
-        result = Trainer(None, train_ids, val_ids, cfg, tokenizer, ckpt["model_name"], resume=args.resume,
-                         extra_eval=_hellaswag_eval(args, tokenizer), extra_eval_every=args.hellaswag_every).fit()
+    if args.resume: result = _resume_training(args, flags, Trainer)
     else:
         if args.out and Path(args.out).exists() and not Path(args.out).is_dir(): raise PealmError(f"--out {args.out} is a file, not a directory")
         tokenizer, train_ids, val_ids = _training_data(args)

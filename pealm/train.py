@@ -359,16 +359,21 @@ class Trainer:
         self.step_model = self.forward # what the training step calls: lesson 19 wraps it in DDP
         self.autocast = _autocast(cfg.dtype, self.device)
         self.step, self.train_loss, self.val_loss, self.best_val_loss = 0, None, None, None
-        self.run, self.lock = None, None
-        if self.dist.is_main:
-            self.run = RunDir(run_dir) if run_dir is not None else RunDir.create(self.model_name, cfg.out_dir)
-            self.lock = _lock(self.run) # before anything is written: a second process changes nothing
-            self.run.write_json("config.json", {"model_name": self.model_name, "model_config": asdict(model.config),
-                                "train_config": asdict(cfg), "n_train": len(self.train_data), "n_val": len(self.val_data)})
-        run_path = self._share(str(self.run.path) if self.run else None)
-        if self.run is None: self.run = RunDir(run_path) # the other ranks only read its path; rank 0 writes
+        self._open_run(run_dir)
         if ckpt is None: torch.manual_seed(cfg.seed + self.dist.rank) # dropout: a different stream on every rank
         else: self._restore(ckpt, path)
+
+    def _open_run(self, run_dir:Path|str|None):
+        "Rank 0 opens the run directory (or creates one), locks it and writes config.json; every rank learns its path."
+        self.run, self.lock = None, None
+        if self.dist.is_main:
+            self.run = RunDir(run_dir) if run_dir is not None else RunDir.create(self.model_name, self.cfg.out_dir)
+            self.lock = _lock(self.run) # before anything is written: a second process changes nothing
+            self.run.write_json("config.json", {"model_name": self.model_name, "model_config": asdict(self.model.config),
+                                "train_config": asdict(self.cfg), "n_train": len(self.train_data),
+                                "n_val": len(self.val_data)})
+        run_path = self._share(str(self.run.path) if self.run else None)
+        if self.run is None: self.run = RunDir(run_path) # the other ranks only read its path; rank 0 writes
 
     def _restore(self, ckpt:dict, path:Path):
         "Continue from `ckpt`: optimizer, counters, data position and RNGs."
