@@ -419,6 +419,19 @@ def _ddp_row(nproc:int, speedups:Speedups, spec:dict, info:DeviceInfo, peak_tflo
                      f"the last row's config, global tokens/s; loss {r['loss']:.2f}, first step {r['first_s']:.1f} s")
 
 # %% ../nbs/20_benchmarks.ipynb #3043e1a4
+def _report_text(name:str, args:dict, B:int, T:int, steps:int, warmup:int, info, dev, F:float, peak_tflops) -> tuple:
+    "The table's title, the plot's caption and where the peak came from."
+    cpu, n = dev.type == 'cpu', torch.get_num_threads()
+    title = (f"**GPT-2 training step, model `{name}`** ({args['n_layer']} layers, {args['n_head']} heads, {args['n_embd']} wide), "
+             f"B={B} x T={T} = {B * T:,} tokens per step per process, random tokens\n\n"
+             f"Device: {info.name} ({dev}), torch {torch.__version__}" + (f", {n} thread{'s' * (n > 1)} per process, "
+             f"load average {os.getloadavg()[0]:.1f} at the end" if cpu else "") + f". tokens/s: median of {steps} steps "
+             f"after {warmup} warm-up steps. MFU = tokens/s x {F / 1e6:,.1f} MFLOP/token (6N + 12LHQT, vocab 50,257) / peak.")
+    source = (" (--peak-tflops)" if peak_tflops else " (MEASURED: best 2048x2048 matmul, same threads)" if cpu
+              else " (NVIDIA spec, dense, the row's dtype)")
+    caption = f"GPT-2 {name}, B={B}, T={T}; {info.name}" + (f", {n} thread{'s' * (n > 1)}" if cpu else "")
+    return title, caption, source
+
 def run_benchmark(
     model:str|dict|None=None, # a key of MODELS, or a dict like its values; None: gpt2 on CUDA, tiny on CPU
     device:str='auto',        # 'auto', 'cpu', 'cuda', 'cuda:N'
@@ -461,13 +474,5 @@ def run_benchmark(
                     seed=seed, threads=threads or 1)
         results.append(_ddp_row(ddp, last, spec, info, peak_tflops, script))
         log(f"ddp: {results[-1].tokens_per_s or 0:,.0f} tokens/s {results[-1].note}")
-    cpu, n = dev.type == 'cpu', torch.get_num_threads()
-    title = (f"**GPT-2 training step, model `{name}`** ({args['n_layer']} layers, {args['n_head']} heads, {args['n_embd']} wide), "
-             f"B={B} x T={T} = {B * T:,} tokens per step per process, random tokens\n\n"
-             f"Device: {info.name} ({dev}), torch {torch.__version__}" + (f", {n} thread{'s' * (n > 1)} per process, "
-             f"load average {os.getloadavg()[0]:.1f} at the end" if cpu else "") + f". tokens/s: median of {steps} steps "
-             f"after {warmup} warm-up steps. MFU = tokens/s x {F / 1e6:,.1f} MFLOP/token (6N + 12LHQT, vocab 50,257) / peak.")
-    source = (" (--peak-tflops)" if peak_tflops else " (MEASURED: best 2048x2048 matmul, same threads)" if cpu
-              else " (NVIDIA spec, dense, the row's dtype)")
-    caption = f"GPT-2 {name}, B={B}, T={T}; {info.name}" + (f", {n} thread{'s' * (n > 1)}" if cpu else "")
+    title, caption, source = _report_text(name, args, B, T, steps, warmup, info, dev, F, peak_tflops)
     return Report(results, title, caption, F, source)
