@@ -17,6 +17,7 @@ import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from pealm.data import PealmError
 from pealm.models.gpt2 import GPT, GPTConfig
+from pealm.train import TrainConfig, configure_optimizer, resolve_device # lesson 17's engine
 
 # %% ../nbs/20_benchmarks.ipynb #b81f871d
 VOCAB_SIZE = 50257         # GPT-2's tokenizer: 50,000 merges + 256 bytes + <|endoftext|>
@@ -62,11 +63,8 @@ def make_adamw(
     lr:float=6e-4,          # learning rate (constant: the benchmark times steps, it does not train to the end)
     weight_decay:float=0.1, # on 2+ dimensional parameters only
 ) -> torch.optim.AdamW:
-    "AdamW with weight decay on the matrices and embeddings only, as a for-loop or fused."
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [dict(params=[p for p in params if p.dim() >= 2], weight_decay=weight_decay),
-              dict(params=[p for p in params if p.dim() < 2], weight_decay=0.0)]
-    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8, fused=fused, foreach=None if fused else False)
+    "Lesson 17's AdamW (decay on the matrices and embeddings only), with GPT-2's betas, as a for-loop or fused."
+    return configure_optimizer(model, TrainConfig(lr=lr, weight_decay=weight_decay, beta1=0.9, beta2=0.95), fused=fused)
 
 # %% ../nbs/20_benchmarks.ipynb #9cb15b94
 @dataclass
@@ -369,13 +367,11 @@ class Report:
     def markdown(self) -> str: return self.title + "\n\n" + format_table(self.results, self.flops_per_token, self.peak_source)
 
 def _resolve_device(device:str) -> torch.device:
-    "`device` ('auto', 'cpu', 'cuda', 'cuda:N') as a torch.device; 'auto' is cuda when there is one."
-    if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    if not re.fullmatch(r'cpu|cuda(:\d+)?', device): raise PealmError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
-    dev = torch.device(device)
-    if dev.type == 'cuda' and (dev.index or 0) >= torch.cuda.device_count():
-        raise PealmError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA GPUs; use --device cpu")
-    return dev
+    "`device` as lesson 17's `resolve_device` reads it, for the rows there are: cpu or cuda ('auto' never picks mps)."
+    dev = resolve_device(device)
+    if dev.type != 'mps': return dev
+    if device == 'auto': return torch.device('cpu')
+    raise PealmError("--device mps: the benchmark's rows are for cpu and cuda; use --device cpu")
 
 def _first_line(e:Exception) -> str: return f"{type(e).__name__}: " + (str(e).strip().splitlines() or [''])[0][:150]
 

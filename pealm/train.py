@@ -180,15 +180,17 @@ def _fused_ok(device:torch.device) -> bool:
     return device.type == "cuda" or (device.type == "cpu" and version >= (2, 4))
 
 def configure_optimizer(
-    model:torch.nn.Module, # its parameters, already on their device
-    cfg:TrainConfig,       # lr, weight_decay, beta1, beta2
+    model:torch.nn.Module,   # its parameters, already on their device
+    cfg:TrainConfig,         # lr, weight_decay, beta1, beta2
+    fused:bool|None=None,    # None: fused where the device has the kernel; True: fused; False: a Python for-loop
+                             # over the parameters (foreach=False), the benchmark's baseline in lesson 20
 ) -> torch.optim.AdamW:
     "AdamW with weight decay on parameters of 2+ dims (matrices, embeddings) only, fused where possible."
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    device = params[0].device
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=_fused_ok(device))
+    kernel = dict(fused=_fused_ok(params[0].device)) if fused is None else dict(fused=fused, foreach=None if fused else False)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **kernel)
 
 # %% ../nbs/17_train.ipynb #aec01c5b
 def _rng_state() -> dict:
