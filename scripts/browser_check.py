@@ -188,17 +188,19 @@ def stop_jupyter(proc, url, token, timeout=20.0):
 
 # --- the browser ---
 
-def start_chromium(chromium, chromedriver, tmp: Path, procs: Procs):
+def start_chromium(chromium, chromedriver, tmp: Path, procs: Procs, window=WINDOW, scale=SCALE, extra_args=(),
+                   page_timeout=120, script_timeout=60, exact_viewport=False):
+    "Headless Chromium through chromedriver, offline, its processes tracked in `procs`; `exact_viewport`: the page's\n    own viewport (and so a screenshot) is `window`, not the outer window."
     os.environ["SE_OFFLINE"] = "true"  # belt and braces: Selenium Manager is not used when the driver path is given
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-              f"--force-device-scale-factor={SCALE}", f"--user-data-dir={tmp / 'chromium-profile'}", "--no-first-run",
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={window[0]},{window[1]}",
+              f"--force-device-scale-factor={scale}", f"--user-data-dir={tmp / 'chromium-profile'}", "--no-first-run",
               "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--disable-extensions", "--disable-default-apps", "--disable-gpu", "--mute-audio",
-              "--disable-features=Translate,MediaRouter,OptimizationHints"):
+              "--disable-features=Translate,MediaRouter,OptimizationHints", *extra_args):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=chromedriver, log_output=str(tmp / "chromedriver.log"),
@@ -209,8 +211,14 @@ def start_chromium(chromium, chromedriver, tmp: Path, procs: Procs):
     finally:  # the driver process is tracked even when the session could not be created
         if getattr(service, "process", None) is not None: procs.add(service.process.pid, "chromedriver")
     driver = holder["driver"]
-    driver.set_page_load_timeout(120); driver.set_script_timeout(60)
+    driver.set_page_load_timeout(page_timeout)
+    driver.set_script_timeout(script_timeout)
     procs.refresh()
+    if exact_viewport: # --window-size is the window's outer size: grow it by what the browser's frame takes
+        inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        outer = driver.get_window_size()
+        if inner != list(window):
+            driver.set_window_size(outer["width"] + window[0] - inner[0], outer["height"] + window[1] - inner[1])
     return driver
 
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
-from browser_check import Procs, quit_driver, _quietly  # noqa: E402  (process tracking and a clean-up that cannot hang)
+from browser_check import (CheckFailed, Procs, Stop, _quietly, quit_driver, start_chromium,  # noqa: E402  (the browser,
+                           wait)                                                    # its processes, a clean-up that cannot hang)
 import check_site  # noqa: E402  (the HTML parser that counts a page's figures, and the notebooks' expected maths)
 
 REPO = SCRIPTS.parent
@@ -41,13 +42,6 @@ INSTALL = "sudo apt-get install chromium chromium-driver"
 WINDOW = (1280, 900)
 LESSONS = ("02_viz", "15a_fast_decode")  # Graphviz SVGs; matplotlib PNGs and KaTeX maths
 LESSON_PAGE = re.compile(r"^\d\d.*\.html$")
-
-
-class CheckFailed(Exception): pass
-
-
-class Stop(BaseException):
-    "SIGTERM or --timeout: not an Exception, so that no `except Exception` swallows it."
 
 
 class Checks:
@@ -82,43 +76,11 @@ class Server:
 
 # --- the browser ---
 
-def start_chromium(chromium, chromedriver, tmp: Path, procs: Procs):
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager is not used when the driver path is given; this makes sure
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-              "--force-device-scale-factor=1", "--hide-scrollbars", f"--user-data-dir={tmp / 'chromium-profile'}",
-              "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-default-apps",
-              "--disable-gpu", "--mute-audio", "--disable-features=Translate,MediaRouter,OptimizationHints",
-              "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):  # offline: only the loopback server
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=chromedriver, log_output=str(tmp / "chromedriver.log"),
-                      popen_kw={"start_new_session": True})
-    holder = {}
-    try:
-        holder["driver"] = webdriver.Chrome(service=service, options=opts)
-    finally:  # the driver process is tracked even when the session could not be created
-        if getattr(service, "process", None) is not None: procs.add(service.process.pid, "chromedriver")
-    driver = holder["driver"]
-    driver.set_page_load_timeout(60); driver.set_script_timeout(30)
-    procs.refresh()
-    # --window-size is the window's outer size; make the page's own viewport (and so the screenshots) WINDOW
-    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-    outer = driver.get_window_size()
-    if inner != list(WINDOW):
-        driver.set_window_size(outer["width"] + WINDOW[0] - inner[0], outer["height"] + WINDOW[1] - inner[1])
-    return driver
-
-
-def wait(driver, what, cond, timeout, poll=0.2):
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-    try: return WebDriverWait(driver, timeout, poll_frequency=poll).until(cond)
-    except TimeoutException: raise CheckFailed(f"timed out after {timeout:.0f} s waiting for {what}") from None
+def open_chromium(chromium, chromedriver, tmp: Path, procs: Procs):
+    "browser_check's Chromium at 1x scale, scrollbars hidden, every host but the loopback server unresolvable."
+    return start_chromium(chromium, chromedriver, tmp, procs, window=WINDOW, scale=1, page_timeout=60, script_timeout=30,
+                          extra_args=("--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+                          exact_viewport=True)
 
 
 def open_page(driver, url, what):
@@ -323,7 +285,7 @@ def main(argv=None):
         for n in notes: (checks.ok if "instead" in n else checks.fail)(n)
         server = Server(site)
         version = subprocess.run([args.chromium, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
-        driver = start_chromium(args.chromium, args.chromedriver, tmp, procs)
+        driver = open_chromium(args.chromium, args.chromedriver, tmp, procs)
         checks.ok(f"serving {site} on {server.url}; {version} headless at {WINDOW[0]}x{WINDOW[1]} via {args.chromedriver}")
         for name, check in [("index", lambda: check_index(driver, checks, server.url, site, out))] + \
                            [(s, functools.partial(check_lesson, driver, checks, server.url, s, out)) for s in lessons]:
