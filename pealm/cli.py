@@ -44,17 +44,15 @@ def _seed(text):
     return s
 
 # %% ../nbs/22_cli.ipynb #deb99fcf
-from pealm.checkpoint import MODELS, tokenizer_kind # the registry of lesson 16
+from pealm.models.registry import MODELS, arch_of, model_spec, tokenizer_kind # the registry of lesson 15b
 
 CHAR_MODELS = tuple(name for name in MODELS if tokenizer_kind(name) == "char") # the models that read characters
 
 def _reads_chars(
-    model_name:str, # a registered model, or a recipe (gpt2-shakespeare trains a gpt2), or gpt2-pretrained
+    model_name:str, # a registered model (gpt2-shakespeare, a variant, reads what gpt2 reads), or gpt2-pretrained
 ) -> bool:
     "Whether `model_name` reads characters (a `CharTokenizer` of its text) rather than GPT-2's BPE, per the registry."
-    from pealm.train import recipe_arch
-    arch = recipe_arch(model_name)
-    return arch in MODELS and tokenizer_kind(arch) == "char"
+    return model_name in MODELS and tokenizer_kind(model_name) == "char"
 COMMITTED_MODELS = CHAR_MODELS + ("gpt2-shakespeare",) # the models with weights in weights/<name>/
 
 def weights_dir() -> Path:
@@ -74,7 +72,7 @@ def default_checkpoint(
     return path
 
 # %% ../nbs/22_cli.ipynb #3d932e0b
-SAMPLE_MODELS = CHAR_MODELS + ("gpt2", "gpt2-shakespeare", "gpt2-pretrained")
+SAMPLE_MODELS = tuple(MODELS) + ("gpt2-pretrained",) # every registered model, and OpenAI's GPT-2s through transformers
 
 def load_for_inference(
     model_name:str,                # one of SAMPLE_MODELS
@@ -86,7 +84,7 @@ def load_for_inference(
     "The model (eval mode), its tokenizer, and a dict describing where they came from."
     from pealm.checkpoint import load_model
     from pealm.tokenizers import GPT2Tokenizer, load_tokenizer, tokenizer_from_dict
-    from pealm.train import recipe_arch, resolve_device
+    from pealm.train import resolve_device
     if model_name not in SAMPLE_MODELS:
         raise PealmError(f"unknown model {model_name!r}; choose one of: {', '.join(SAMPLE_MODELS)}")
     dev = resolve_device(device)
@@ -99,7 +97,7 @@ def load_for_inference(
         if pretrained: raise PealmError(f"--model is for gpt2-pretrained; {model_name} takes --ckpt")
         if ckpt is None and model_name not in COMMITTED_MODELS:
             raise PealmError(f"{model_name} has no committed weights; pass --ckpt (a checkpoint from 'pealm train {model_name}')")
-        model, info = load_model(ckpt or default_checkpoint(model_name), expect=recipe_arch(model_name), device=dev)
+        model, info = load_model(ckpt or default_checkpoint(model_name), expect=arch_of(model_name), device=dev)
         tokenizer = load_tokenizer(tokenizer_dir) if tokenizer_dir else tokenizer_from_dict(info["tokenizer"])
     if not all(torch.isfinite(p).all() for p in model.parameters()):
         raise PealmError(f"the weights in {ckpt or pretrained or model_name} contain nan or inf (a run that diverged?); use another checkpoint")
@@ -175,16 +173,17 @@ def cmd_eval(args) -> int:
 def cmd_convert(args) -> int:
     "Write a weights-only file from a training checkpoint."
     from pealm.checkpoint import convert, find_checkpoint
+    from pealm.runs import record_in_run
     src = find_checkpoint(args.ckpt)
     fmt = args.format or ("safetensors" if args.out and str(args.out).endswith(".safetensors") else "pt")
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}.weights.{'safetensors' if fmt == 'safetensors' else 'pt'}")
-    path = convert(src, out, fmt, force=args.force, dtype=args.dtype)
+    path = convert(src, out, fmt, force=args.force, dtype=args.dtype, before_write=record_in_run)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 def cmd_clean(args) -> int:
     "List what runs created, and remove it with --yes."
-    from pealm.checkpoint import clean, clean_plan, find_runs
+    from pealm.runs import clean, clean_plan, find_runs
     if args.all and args.run_dirs: raise PealmError("give run directories or --all, not both")
     runs = find_runs(args.root, on_foreign=print) if args.all else [Path(p) for p in args.run_dirs]
     if not runs: raise PealmError(f"no runs to clean (name run directories, or --all for every run under {args.root})")
@@ -209,8 +208,7 @@ _TRAIN_FLAGS = ("steps", "epochs", "batch_size", "block_size", "grad_accum", "to
 _RESUME_FLAGS = ("steps", "device", "compile", "progress") # what a resume may change: none of them changes the result
 
 def _train_models() -> tuple:
-    from pealm.train import RECIPES
-    return tuple(RECIPES)
+    return tuple(MODELS)
 
 def _train_flags(p):
     p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(_train_models())}")
@@ -266,14 +264,14 @@ def _show(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 def recipe_defaults(
-    model_name:str, # a key of pealm.train.RECIPES
+    model_name:str, # a key of the registry's MODELS
 ) -> dict:
     "Every flag's default for `model_name`: its recipe's TrainConfig and the model config with the recipe's changes."
     from dataclasses import asdict, fields
-    from pealm.checkpoint import get_model_spec
-    from pealm.train import RECIPES, recipe_arch, recipe_config
-    _, config_cls = get_model_spec(recipe_arch(model_name))
-    model = {f.name: f.default for f in fields(config_cls)} | RECIPES[model_name].model
+    from pealm.models.registry import get_model_spec
+    from pealm.train import recipe_config
+    _, config_cls = get_model_spec(model_name)
+    model = {f.name: f.default for f in fields(config_cls)} | model_spec(model_name).recipe.model
     if _reads_chars(model_name): model["vocab_size"] = "from the text"
     return asdict(recipe_config(model_name)) | model
 
@@ -317,10 +315,9 @@ def _tokenize(model_name, text, tokenizer=None):
 def _training_data(args, tokenizer=None):
     "The tokenizer and the train/val data: a text file (default Tiny Shakespeare), or a directory of token shards."
     from pealm.data import load_text
-    from pealm.train import recipe_arch
     shards = args.shards or (args.input if args.input and Path(args.input).is_dir() else None)
     if shards is None: return _tokenize(args.model_name, load_text(args.input), tokenizer)
-    if recipe_arch(args.model_name) != "gpt2":
+    if arch_of(args.model_name) != "gpt2":
         raise PealmError(f"{shards} is a directory; token shards hold GPT-2 ids: train gpt2 on them, or give {args.model_name} a text file")
     from pealm.shards import ShardLoader, find_shards
     from pealm.tokenizers import GPT2Tokenizer
@@ -330,8 +327,7 @@ def _training_data(args, tokenizer=None):
 def _hellaswag_eval(args, tokenizer):
     "The `extra_eval` that logs HellaSwag accuracy during GPT-2 training, or None."
     if not args.hellaswag_every: return None
-    from pealm.train import recipe_arch
-    if recipe_arch(args.model_name) != "gpt2": raise PealmError("--hellaswag-every needs a gpt2 model (HellaSwag is scored with GPT-2's tokenizer)")
+    if arch_of(args.model_name) != "gpt2": raise PealmError("--hellaswag-every needs a gpt2 model (HellaSwag is scored with GPT-2's tokenizer)")
     from pealm.eval import evaluate_hellaswag, hellaswag_path, verify_hellaswag
     path = hellaswag_path(args.data_dir)
     verify_hellaswag(path)  # every line checked now, not after the first N steps
@@ -363,10 +359,10 @@ def _resume_training(args, flags:dict, Trainer):
     from dataclasses import replace
     from pealm.checkpoint import find_checkpoint, load_checkpoint
     from pealm.tokenizers import tokenizer_from_dict
-    from pealm.train import TrainConfig, recipe_arch
+    from pealm.train import TrainConfig
     ckpt = load_checkpoint(find_checkpoint(args.resume, names=("ckpt.pt",)))
     if ckpt.get("format") != "pealm.train": raise PealmError(f"{args.resume} holds weights only; --resume needs a training checkpoint")
-    if ckpt["model_name"] != recipe_arch(args.model_name): raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
+    if ckpt["model_name"] != arch_of(args.model_name): raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
     given = set(flags) | {k for k in (*_MODEL_FLAGS, "out") if getattr(args, k) is not None}
     if extra := sorted(given - set(_RESUME_FLAGS)):
         raise PealmError(f"--resume continues with the run's own settings; drop --{extra[0].replace('_', '-')}")
@@ -379,12 +375,11 @@ def _resume_training(args, flags:dict, Trainer):
 
 def _train(args) -> int:
     "`cmd_train` without the process-group teardown."
-    from pealm.checkpoint import build_model
+    from pealm.models.registry import build_model
     from pealm.distributed import dist_info
     from pealm.distributed import DDPTrainer as Trainer # lesson 17's trainer, data-parallel under torchrun
-    from pealm.train import RECIPES, recipe_arch, recipe_config
-    if args.model_name not in RECIPES:
-        raise PealmError(f"unknown model {args.model_name!r}; choose one of: {', '.join(RECIPES)}")
+    from pealm.train import recipe_config
+    model_spec(args.model_name) # one line if the name is not in the registry
     if args.vocab_size is not None and _reads_chars(args.model_name): raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
     flags = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
     if args.progress is not None: flags["progress"] = args.progress
@@ -394,10 +389,10 @@ def _train(args) -> int:
         tokenizer, train_ids, val_ids = _training_data(args)
         extra_eval = _hellaswag_eval(args, tokenizer)
         cfg = recipe_config(args.model_name, out_dir=args.out or "runs", **flags)
-        sizes = {**RECIPES[args.model_name].model, **{k: getattr(args, k) for k in _MODEL_FLAGS if getattr(args, k) is not None}}
+        sizes = {**model_spec(args.model_name).recipe.model, **{k: getattr(args, k) for k in _MODEL_FLAGS if getattr(args, k) is not None}}
         if _reads_chars(args.model_name): sizes["vocab_size"] = tokenizer.vocab_size
         if args.block_size: sizes["block_size"] = args.block_size
-        arch = recipe_arch(args.model_name) # the registered model: gpt2-shakespeare is a gpt2
+        arch = arch_of(args.model_name) # the registered model: gpt2-shakespeare is a gpt2
         _check_sizes(arch, sizes, len(train_ids), len(val_ids))
         torch.manual_seed(cfg.seed)  # the initial weights, too, follow the seed
         model = build_model(arch, **sizes)

@@ -12,7 +12,8 @@ A mistake prints one line and exits 2.
 """
 import argparse, sys, tempfile, time
 import torch
-from pealm.checkpoint import build_model, load_model
+from pealm.checkpoint import load_model
+from pealm.models.registry import build_model
 from pealm.models.base import dataset_loss
 from pealm.data import PealmError, load_text, train_val_split
 from pealm.tokenizers import CharTokenizer

@@ -1,6 +1,8 @@
 """Report forward imports: a lesson (or the module it exports) importing a module of a later lesson.
 
     python scripts/check_imports.py          # one line per forward import; exit 1 if there is any
+    python scripts/check_imports.py --map    # the map: each lesson, its module, the course modules it imports
+    python scripts/check_imports.py --check-map CONTRIBUTING.md   # exit 1 if the map written there is out of date
 
 The course order is the sorted notebook names in nbs/; each notebook's `#| default_exp` names its module.
 Both the notebook's code cells and the exported module's source are checked.
@@ -51,7 +53,35 @@ def forward_imports() -> list[str]:
                     problems.append(f"{where} imports {name} (lesson {modules[name][1]}), a later lesson")
     return problems
 
+MAP_START, MAP_END = "<!-- import map: scripts/check_imports.py --map -->", "<!-- end of import map -->"
+
+def import_map() -> str:
+    "A markdown table: each lesson, the module it exports, and the course modules that module imports."
+    modules = lesson_modules()
+    rows = ["| lesson | module | imports (lesson) |", "| --- | --- | --- |"]
+    for mod, (order, nb) in sorted(modules.items(), key=lambda kv: kv[1][0]):
+        path = root/(mod.replace(".", "/") + ".py")
+        uses = sorted((n for n in imported(path.read_text()) if n in modules and n != mod), key=lambda n: modules[n][0])
+        listed = ", ".join(f"`{n}` ({modules[n][1].split('_')[0]})" for n in uses) or "nothing of the course"
+        rows.append(f"| {nb} | `{mod}` | {listed} |")
+    return "\n".join(rows)
+
+def check_map(doc:Path) -> str|None:
+    "None if `doc` holds the current import map between the markers, else what is wrong."
+    text = doc.read_text()
+    if MAP_START not in text or MAP_END not in text: return f"{doc} has no import map (between {MAP_START!r} and {MAP_END!r})"
+    written = text.split(MAP_START, 1)[1].split(MAP_END, 1)[0].strip()
+    if written != import_map(): return f"the import map in {doc} is out of date: paste the output of scripts/check_imports.py --map"
+    return None
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--map"]:
+        print(import_map())
+        sys.exit(0)
+    if sys.argv[1:2] == ["--check-map"]:
+        problem = check_map(Path(sys.argv[2]))
+        print(problem or f"the import map in {sys.argv[2]} is current")
+        sys.exit(1 if problem else 0)
     problems = forward_imports()
     print("\n".join(problems) if problems else "no forward imports")
     print(f"{len(problems)} forward imports")
