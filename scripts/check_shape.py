@@ -9,7 +9,8 @@ Counts come from the modules nbdev exports (pea/, pealm/), which are the noteboo
 - function length: from `def` to its last line, for every function and method;
 - joined statements: `;` between statements on one line (found with `tokenize`, so not inside strings);
 - long lines: over 110 columns;
-- bare attachments: module-level `Name.attr = other_function`, where fastcore's `@patch` is the convention.
+- bare attachments: module-level `Name.attr = other_function`, where fastcore's `@patch` is the convention;
+- crowded cells: exported cells (the `# %%` blocks of a module) that define more than one top-level function or class.
 """
 import argparse, ast, io, sys, tokenize
 from pathlib import Path
@@ -44,6 +45,17 @@ def bare_attachments(tree:ast.Module) -> list[str]:
                 if isinstance(target, ast.Attribute): found.append(f"{ast.unparse(target)} = {node.value.id}")
     return found
 
+def crowded_cells(source:str) -> list[str]:
+    "The `# %%` blocks of an exported module that define more than one top-level function or class, with their names."
+    found = []
+    for block in source.split("\n# %% ")[1:]:
+        header, _, body = block.partition("\n")
+        try: tree = ast.parse(body)
+        except SyntaxError: continue
+        defs = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        if len(defs) > 1: found.append(f"{header.split('#')[-1].strip()}: {', '.join(defs)}")
+    return found
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--strict", action="store_true")
@@ -57,13 +69,15 @@ def main(argv=None) -> int:
         name = str(path.relative_to(REPO))
         semis, bare = joined(source), bare_attachments(tree)
         long_lines = sum(len(line) > 110 for line in source.splitlines())
-        rows.append((name, len(source.splitlines()), len(semis), long_lines, len(bare)))
+        crowded = crowded_cells(source)
+        rows.append((name, len(source.splitlines()), len(semis), long_lines, len(bare), len(crowded)))
         all_functions += [(n, length, name) for n, length in functions(tree)]
         problems += [f"{name}:{line}: joined statements (;)" for line in semis]
         problems += [f"{name}: bare attachment {b}; use @patch" for b in bare]
-    print("| module | lines | joined (;) | lines > 110 | bare attachments |\n|---|---:|---:|---:|---:|")
+    print("| module | lines | joined (;) | lines > 110 | bare attachments | cells with several defs |\n"
+          "|---|---:|---:|---:|---:|---:|")
     for row in rows: print("| " + " | ".join(str(x) for x in row) + " |")
-    totals = [sum(r[i] for r in rows) for i in range(1, 5)]
+    totals = [sum(r[i] for r in rows) for i in range(1, 6)]
     print("| **all** | " + " | ".join(str(t) for t in totals) + " |")
     longest = sorted(all_functions, key=lambda f: -f[1])
     print(f"\nlongest functions: " + ", ".join(f"{n} {k} ({m})" for n, k, m in longest[:args.top]))
