@@ -29,7 +29,8 @@ def _lift(x, op):
     "Wrap a plain number as a leaf `Value`; any other operand is a TypeError."
     if isinstance(x, Value): return x
     if isinstance(x, (int, float)): return Value(x)
-    raise TypeError(f"unsupported operand for {op}: {type(x).__name__} (a Value combines only with a Value or an int/float)")
+    raise TypeError(f"unsupported operand for {op}: {type(x).__name__} "
+                    "(a Value combines only with a Value or an int/float)")
 
 # %% ../nbs/00_engine.ipynb #fe9b5f32
 class Value:
@@ -39,9 +40,11 @@ class Value:
     def __init__(self,
                  data,         # the number: an int or a float
                  _children=(), # the input Values of the op that made this one
-                 _op='',       # the op tag: '+', '*', '**n', 'relu', 'exp', 'log', 'tanh', 'sigmoid'; '' for a leaf
+                 _op='',       # the op tag: '+', '*', '**n', 'relu', 'exp', 'log', 'tanh', 'sigmoid';
+                               # '' for a leaf
                  label=''):    # an optional name, shown by `__repr__` and the graph drawings
-        if not _children and not isinstance(data, (int, float)): # check leaves; an op's output is a number already
+        # check leaves; an op's output is a number already
+        if not _children and not isinstance(data, (int, float)):
             raise TypeError(f"Value data must be an int/float, got {type(data).__name__}")
         self.data, self.grad = data, 0.0
         self._prev, self._op, self.label = tuple(_children), _op, label
@@ -55,7 +58,8 @@ class Value:
         return Value(self.data * other.data, (self, other), '*')
 
     def __pow__(self, n):
-        if not isinstance(n, (int, float)): raise TypeError(f"unsupported exponent: {type(n).__name__} (only int/float powers)")
+        if not isinstance(n, (int, float)):
+            raise TypeError(f"unsupported exponent: {type(n).__name__} (only int/float powers)")
         data = self.data ** n
         if isinstance(data, complex): raise ValueError(f"{self.data} ** {n} is not a real number")
         out = Value(data, (self,), f'**{n}')

@@ -113,11 +113,13 @@ def cross_entropy_loss(
 ) -> Value:
     "Mean cross-entropy of a batch, from the logits via a stable log-sum-exp."
     if len(logits_batch) != len(targets) or not targets:
-        raise ValueError(f"cross_entropy_loss: got {len(logits_batch)} rows of logits for {len(targets)} targets")
+        raise ValueError(f"cross_entropy_loss: got {len(logits_batch)} rows of logits "
+                         f"for {len(targets)} targets")
     losses = []
     for logits, t in zip(logits_batch, targets):
         logits = _as_values(logits)
-        if not 0 <= t < len(logits): raise ValueError(f"cross_entropy_loss: target {t} is out of range for {len(logits)} classes")
+        if not 0 <= t < len(logits):
+            raise ValueError(f"cross_entropy_loss: target {t} is out of range for {len(logits)} classes")
         biggest = max(z.data for z in logits)
         log_sum_exp = sum((z - biggest).exp() for z in logits).log() + biggest
         losses.append(log_sum_exp - logits[t]) # -log p_t

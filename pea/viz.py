@@ -33,7 +33,8 @@ _RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 def _check_rankdir(rankdir):
     if rankdir not in _RANKDIRS: raise ValueError(f"rankdir={rankdir!r} is not one of {', '.join(_RANKDIRS)}")
 
-def _record(s): return ''.join('\\' + ch if ch in '\\{}|<>"' else ch for ch in str(s))   # escape a record field
+# escape a record field
+def _record(s): return ''.join('\\' + ch if ch in '\\{}|<>"' else ch for ch in str(s))
 def _quote(s): return str(s).replace('\\', '\\\\').replace('"', '\\"')
 
 def _dot_body(root, rankdir):
@@ -72,7 +73,8 @@ class Drawing:
     def svg(self) -> str:
         "The graph laid out by `dot`, as SVG text."
         if not dot_installed(): raise RuntimeError(NO_DOT)
-        return subprocess.run(['dot', '-Tsvg'], input=self.source, capture_output=True, text=True, check=True).stdout
+        return subprocess.run(['dot', '-Tsvg'], input=self.source,
+                              capture_output=True, text=True, check=True).stdout
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {'image/svg+xml': self.svg()} if dot_installed() else {'text/plain': NO_DOT}
 
@@ -89,7 +91,8 @@ def neuron(
     w1:float=-3.0, w2:float=1.0, # weights
     b:float=6.8813735870195432, # bias, chosen so that o = tanh(0.8814) = 0.7071
 ):
-    "The neuron $o = \\tanh(x_1 w_1 + x_2 w_2 + b)$ as a `Value` graph, each input labelled with its parameter name."
+    ("The neuron $o = \\tanh(x_1 w_1 + x_2 w_2 + b)$ as a `Value` graph, "
+     "each input labelled with its parameter name.")
     x1, x2, w1, w2, b = (Value(v, label=k) for k, v in dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b).items())
     x1w1 = x1*w1
     x1w1.label = 'x1w1'
@@ -107,7 +110,7 @@ def neuron(
 class GraphExplorer:
     "Sliders for an expression's inputs, Forward and Backward buttons, and its graph with data and grads."
     def __init__(self,
-        build=neuron, # function of float keyword arguments returning a `Value`; its defaults are the start values
+        build=neuron, # function of float keyword arguments returning a `Value`; defaults: the start values
         lo:float=-10.0, # slider minimum
         hi:float=10.0, # slider maximum
         rankdir:str='LR', # layout direction, as in `draw_dot`
@@ -115,16 +118,21 @@ class GraphExplorer:
         import ipywidgets as W
         params = inspect.signature(build).parameters.values()
         missing = [p.name for p in params if p.default is inspect.Parameter.empty]
-        if missing: raise ValueError(f"build's arguments {missing} need default values (the sliders' start values)")
+        if missing:
+            raise ValueError(f"build's arguments {missing} need default values (the sliders' start values)")
         _check_rankdir(rankdir)
         self.build, self.lo, self.hi, self.rankdir = build, lo, hi, rankdir
         self.values = {p.name: float(p.default) for p in params}
         outside = {k: v for k, v in self.values.items() if not lo <= v <= hi}
-        if outside: raise ValueError(f"start values {outside} are outside the sliders' range [{lo}, {hi}]: widen lo/hi")
-        self.sliders = {k: W.FloatSlider(value=v, min=lo, max=hi, step=0.01, description=k, readout_format='.4f',
-                                         continuous_update=False) for k, v in self.values.items()}
+        if outside:
+            raise ValueError(f"start values {outside} are outside the sliders' range [{lo}, {hi}]: "
+                             "widen lo/hi")
+        self.sliders = {k: W.FloatSlider(value=v, min=lo, max=hi, step=0.01, description=k,
+                                         readout_format='.4f', continuous_update=False)
+                        for k, v in self.values.items()}
         for s in self.sliders.values(): s.observe(self._on_slide, names='value')
-        self.forward_button, self.backward_button = W.Button(description='Forward'), W.Button(description='Backward')
+        self.forward_button, self.backward_button = (W.Button(description='Forward'),
+                                                     W.Button(description='Backward'))
         self.forward_button.on_click(lambda _: self.forward())
         self.backward_button.on_click(lambda _: self.backward())
         self.status, self.view = W.Label(), W.HTML()
@@ -134,15 +142,18 @@ class GraphExplorer:
 
     def set_input(self, name:str, value:float):
         "Move slider `name` to `value`, exactly as dragging it would."
-        if name not in self.sliders: raise ValueError(f"no input {name!r}: the inputs are {', '.join(self.sliders)}")
-        if not self.lo <= value <= self.hi: raise ValueError(f"{name}={value} is outside the sliders' range [{self.lo}, {self.hi}]")
+        if name not in self.sliders:
+            raise ValueError(f"no input {name!r}: the inputs are {', '.join(self.sliders)}")
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"{name}={value} is outside the sliders' range [{self.lo}, {self.hi}]")
         self.sliders[name].value = float(value)
 
     def _on_slide(self, change):
         name, value = change['owner'].description, change['new']
         self.values[name] = self.inputs[name].data = value
         for v in self.nodes: v.grad = 0.0
-        self.step, self.message = 'input', f'{name} = {value:.4f}: the nodes downstream are stale, press Forward'
+        self.step, self.message = 'input', (f'{name} = {value:.4f}: '
+                                            'the nodes downstream are stale, press Forward')
         self._show()
 
     def forward(self):
@@ -151,8 +162,10 @@ class GraphExplorer:
         self.nodes, _ = trace(self.root)
         self.inputs = {v.label: v for v in self.nodes if not v._prev and v.label in self.values}
         if self.inputs.keys() != self.values.keys():
-            raise ValueError(f"build must label each input Value with its argument name: missing {sorted(self.values.keys() - self.inputs.keys())}")
-        self.step, self.message = 'forward', f'forward: {self.root.label or "root"} = {self.root.data:.4f}, press Backward'
+            raise ValueError(f"build must label each input Value with its argument name: "
+                             f"missing {sorted(self.values.keys() - self.inputs.keys())}")
+        self.step, self.message = 'forward', (f'forward: {self.root.label or "root"} = {self.root.data:.4f}, '
+                                              'press Backward')
         self._show()
 
     def backward(self):

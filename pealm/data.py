@@ -21,7 +21,8 @@ def write_atomic(
     write,                  # called with the open binary temporary file
     tmp:Path|str|None=None, # the temporary file; default: a fresh `.NAME.XXXX.tmp` beside `path`
 ) -> Path:
-    "Call `write(f)` on a temporary file beside `path`, sync it, then rename it over `path`: all of it, or none."
+    ("Call `write(f)` on a temporary file beside `path`, sync it, then rename it over `path`: "
+     "all of it, or none.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if tmp is None:
@@ -50,7 +51,8 @@ def _sync_dir(folder:Path):
     finally: os.close(fd)
 
 # %% ../nbs/10_data.ipynb #c7e81ab5
-TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+TINY_SHAKESPEARE_URL = (
+    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt")
 
 def cache_dir() -> Path:
     "Where pealm keeps downloads: `$PEALM_CACHE`, else `~/.cache/pealm`."

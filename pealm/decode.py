@@ -39,7 +39,8 @@ def gemv(
     weight:torch.Tensor,          # (out, in), as `nn.Linear` stores it
     bias:torch.Tensor|None=None,  # (out,)
 ) -> torch.Tensor:
-    "`F.linear(x, weight, bias)` as a product and a row sum, which `torch.compile` turns into one pass over `weight`."
+    ("`F.linear(x, weight, bias)` as a product and a row sum, "
+     "which `torch.compile` turns into one pass over `weight`.")
     y = (weight * x.unsqueeze(-2)).sum(-1) # (..., out, in) -> (..., out), never stored once compiled
     return y if bias is None else y + bias
 
@@ -72,7 +73,8 @@ def _head(model, x):
 
 # %% ../nbs/15a_fast_decode.ipynb #a15f0025
 class CompiledDecoder:
-    "`GPT.next_logits` for one token of one sequence, every matrix-vector product compiled to one pass over its weights."
+    ("`GPT.next_logits` for one token of one sequence, "
+     "every matrix-vector product compiled to one pass over its weights.")
     def __init__(self, model:GPT):
         self.model = model
         self.attention_input = torch.compile(_attention_input, dynamic=False)
@@ -97,9 +99,11 @@ class CompiledDecoder:
 
 # %% ../nbs/15a_fast_decode.ipynb #a15f0027
 def compile_decoding(model:GPT) -> GPT:
-    "Make `model` decode through a `CompiledDecoder` (same logits to rounding, faster); `del model.next_logits` undoes it."
+    ("Make `model` decode through a `CompiledDecoder` (same logits to rounding, faster); "
+     "`del model.next_logits` undoes it.")
     if not isinstance(model, GPT):
         raise PealmError(f"compiled decoding is for GPT models, not {type(model).__name__}")
-    if next(model.parameters()).device.type == "cpu": check_compiler() # on a GPU, torch.compile writes Triton instead
+    # on a GPU, torch.compile writes Triton instead
+    if next(model.parameters()).device.type == "cpu": check_compiler()
     model.next_logits = CompiledDecoder(model)
     return model

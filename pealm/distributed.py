@@ -48,7 +48,8 @@ def init_distributed(
     if device.type == "mps": raise PealmError("data-parallel training runs on CUDA GPUs or CPUs, not mps")
     if device.type == "cuda":
         if info.local_rank >= torch.cuda.device_count():
-            raise PealmError(f"LOCAL_RANK {info.local_rank} but only {torch.cuda.device_count()} GPUs here: use --nproc_per_node <= {torch.cuda.device_count()}")
+            raise PealmError(f"LOCAL_RANK {info.local_rank} but only {torch.cuda.device_count()} GPUs here: "
+                             f"use --nproc_per_node <= {torch.cuda.device_count()}")
         device = torch.device("cuda", info.local_rank)
         torch.cuda.set_device(device)
     if not dist.is_initialized(): dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
@@ -140,6 +141,7 @@ class DDPTrainer(Trainer):
         return any_rank(requested) if self.step % self.cfg.log_every == 0 else False
 
     def _accumulating(self, last:bool):
-        "DDP's gradient all-reduce runs on the last micro-batch's backward only; before it, gradients add up locally."
+        ("DDP's gradient all-reduce runs on the last micro-batch's backward only; "
+         "before it, gradients add up locally.")
         ddp = self.dist.is_distributed and not last
         return self.step_model.no_sync() if ddp else nullcontext()

@@ -34,7 +34,8 @@ def hellaswag_path(
     data_dir:Path|str|None=None, # a directory holding `hellaswag_{split}.jsonl`, or the file itself
     split:str="val",             # train, val or test
 ) -> Path:
-    "The HellaSwag file of `split`: in `data_dir`, else `$PEALM_HELLASWAG` (val only), else the default directory."
+    ("The HellaSwag file of `split`: in `data_dir`, else `$PEALM_HELLASWAG` (val only), "
+     "else the default directory.")
     _check_split(split)
     if data_dir is not None:
         path = Path(data_dir)
@@ -57,13 +58,15 @@ def _check_example(ex, need_label:bool=True) -> str|None:
     if not (isinstance(ends, list) and len(ends) == 4 and all(isinstance(e, str) for e in ends)):
         return "'endings' is not a list of 4 strings"
     label = ex.get("label")
-    if need_label and (type(label) is not int or not 0 <= label < 4): return f"'label' {label!r} is not 0, 1, 2 or 3"
+    if need_label and (type(label) is not int or not 0 <= label < 4):
+        return f"'label' {label!r} is not 0, 1, 2 or 3"
 
 def _read_hellaswag(path, need_label=True):
     "Yield the validated examples of `path`."
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no HellaSwag file at {path}; run `python scripts/hellaswag.py` (or pass --data-dir DIR)")
+        raise FileNotFoundError(f"no HellaSwag file at {path}; "
+                                "run `python scripts/hellaswag.py` (or pass --data-dir DIR)")
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip(): continue
@@ -72,7 +75,9 @@ def _read_hellaswag(path, need_label=True):
                 ex = None
                 problem = "not valid JSON"
             else: problem = _check_example(ex, need_label)
-            if problem: raise PealmError(f"{path}, line {lineno}: {problem}; download it again with `python scripts/hellaswag.py`")
+            if problem:
+                raise PealmError(f"{path}, line {lineno}: {problem}; "
+                                 "download it again with `python scripts/hellaswag.py`")
             yield ex
 
 # %% ../nbs/21_eval.ipynb #cac7776a
@@ -99,14 +104,15 @@ def verify_hellaswag(
 # %% ../nbs/21_eval.ipynb #f0a070d2
 def download_hellaswag(
     split:str="val",                 # train, val or test
-    data_dir:Path|str|None=None,     # where `hellaswag_{split}.jsonl` goes; default: `default_hellaswag_dir()`
+    data_dir:Path|str|None=None,     # where `hellaswag_{split}.jsonl` goes; default `default_hellaswag_dir()`
     src:Path|str|None=None,          # copy this local file instead of downloading
     url:str|None=None,               # download from here instead of `HELLASWAG_URL`
 ) -> Path:
     "Download (or copy) HellaSwag `split` into `data_dir`, verify it, and return its path."
     _check_split(split)
     dest = Path(data_dir or default_hellaswag_dir())/f"hellaswag_{split}.jsonl"
-    if src is not None and not Path(src).is_file(): raise FileNotFoundError(f"no HellaSwag file at {src} (--from FILE)")
+    if src is not None and not Path(src).is_file():
+        raise FileNotFoundError(f"no HellaSwag file at {src} (--from FILE)")
     url = url or HELLASWAG_URL.format(split=split)
     def copy_and_verify(f):
         if src is not None:
@@ -114,14 +120,16 @@ def download_hellaswag(
         else:
             try: fetch(url, f)
             except OSError:
-                raise PealmError(f"could not download {url} (no network?); pass a local copy with --from FILE") from None
+                raise PealmError(f"could not download {url} (no network?); "
+                                 "pass a local copy with --from FILE") from None
         f.flush()
         verify_hellaswag(f.name, split)  # a bad file never takes the name
     return write_atomic(dest, copy_and_verify)  # lesson 10's: all or nothing
 
 # %% ../nbs/21_eval.ipynb #65b0514f
 def harness_preprocess(text:str) -> str:
-    "lm-evaluation-harness's HellaSwag clean-up: strip, ' [title]' -> '. ', delete every [...] tag, '  ' -> ' '."
+    ("lm-evaluation-harness's HellaSwag clean-up: strip, ' [title]' -> '. ', "
+     "delete every [...] tag, '  ' -> ' '.")
     text = text.strip().replace(" [title]", ". ")
     text = re.sub("\\[.*?\\]", "", text) # WikiHow's [header], [step], [substeps], ...
     return text.replace("  ", " ")
@@ -129,7 +137,8 @@ def harness_preprocess(text:str) -> str:
 def harness_doc(
     example:dict, # a HellaSwag example: `activity_label`, `ctx_a`, `ctx_b`, `endings`
 ) -> dict:
-    "The harness's `query` and four `choices` for `example`, as lm-eval's hellaswag `process_docs` makes them."
+    ("The harness's `query` and four `choices` for `example`, "
+     "as lm-eval's hellaswag `process_docs` makes them.")
     ctx = example["ctx_a"] + " " + example["ctx_b"].capitalize()
     return dict(query=harness_preprocess(example["activity_label"] + ": " + ctx),
                 choices=[harness_preprocess(e) for e in example["endings"]])
@@ -139,12 +148,14 @@ def completion_requests(
     example:dict, # a HellaSwag example
     tokenizer,    # anything with `encode(str) -> list[int]`, e.g. `GPT2Tokenizer()`
 ) -> list[tuple[list[int], list[int]]]:
-    "build-nanogpt's four (context, continuation) token lists: the raw `ctx`, and each `' ' + ending` encoded on its own."
+    ("build-nanogpt's four (context, continuation) token lists: the raw `ctx`, "
+     "and each `' ' + ending` encoded on its own.")
     ctx = tokenizer.encode(example["ctx"])
     return [(ctx, tokenizer.encode(" " + e)) for e in example["endings"]]
 
 def _encode_pair(tokenizer, context:str, continuation:str) -> tuple[list[int], list[int]]:
-    "lm-eval's `_encode_pair`: trailing spaces move to the continuation, and the pair is encoded whole, then cut."
+    ("lm-eval's `_encode_pair`: trailing spaces move to the continuation, "
+     "and the pair is encoded whole, then cut.")
     n_spaces = len(context) - len(context.rstrip())
     if n_spaces: context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
     whole, ctx = tokenizer.encode(context + continuation), tokenizer.encode(context)
@@ -154,18 +165,21 @@ def harness_requests(
     example:dict, # a HellaSwag example
     tokenizer,    # anything with `encode(str) -> list[int]`
 ) -> list[tuple[list[int], list[int]]]:
-    "lm-evaluation-harness's four (context, continuation) token lists: the query, then `' ' + choice`, cut as the harness cuts."
+    ("lm-evaluation-harness's four (context, continuation) token lists: the query, then `' ' + choice`, "
+     "cut as the harness cuts.")
     doc = harness_doc(example)
     return [_encode_pair(tokenizer, doc["query"], " " + c) for c in doc["choices"]]
 
 # %% ../nbs/21_eval.ipynb #df80786d
 def _unwrap(model:torch.nn.Module) -> torch.nn.Module:
     "The model inside DDP (`.module`) and `torch.compile` (`._orig_mod`) wrappers."
-    while isinstance(inner := getattr(model, "module", getattr(model, "_orig_mod", None)), torch.nn.Module): model = inner
+    while isinstance(inner := getattr(model, "module", getattr(model, "_orig_mod", None)), torch.nn.Module):
+        model = inner
     return model
 
 def _fit(ctx:list, cont:list, block_size:int) -> tuple[list, list]:
-    "The pair cut to its last `block_size + 1` tokens, as the harness cuts it; the context keeps at least one token."
+    ("The pair cut to its last `block_size + 1` tokens, as the harness cuts it; "
+     "the context keeps at least one token.")
     if len(ctx) + len(cont) <= block_size + 1: return ctx, cont
     row = (ctx + cont)[-(block_size + 1):]
     n = min(len(cont), block_size) # continuation tokens that still have a token before them
@@ -175,7 +189,8 @@ def _fit(ctx:list, cont:list, block_size:int) -> tuple[list, list]:
 def _new_cache(model, batch_size:int, length:int) -> KVCache:
     "An empty KV cache for `batch_size` rows of `length` tokens, on the model's device and in its dtype."
     p = next(model.parameters())
-    return KVCache(dataclasses.replace(model.config, block_size=max(length, 1)), batch_size, p.device, p.dtype)
+    return KVCache(dataclasses.replace(model.config, block_size=max(length, 1)), batch_size,
+                   p.device, p.dtype)
 
 def _prefill(model, prefixes:list[list[int]]) -> KVCache:
     "The KV cache of `prefixes`, B token lists of one length P (maybe 0)."
@@ -183,19 +198,25 @@ def _prefill(model, prefixes:list[list[int]]) -> KVCache:
     if prefixes[0]: model._hidden(torch.tensor(prefixes, device=cache.k.device), cache)
     return cache
 
-def _score_rows(model, prefix:KVCache, which:list[int], rows:list[list[int]], n_scored:list[int]) -> torch.Tensor:
-    "Summed log-prob of the last `n_scored[j]` tokens of `rows[j]`, a row that continues prefix `which[j]` of `prefix`."
-    P, T, dev = prefix.pos, max(map(len, rows)) - 1, prefix.k.device # the last token of a row is only a target
+def _score_rows(model, prefix:KVCache, which:list[int], rows:list[list[int]],
+                n_scored:list[int]) -> torch.Tensor:
+    ("Summed log-prob of the last `n_scored[j]` tokens of `rows[j]`, "
+     "a row that continues prefix `which[j]` of `prefix`.")
+    # the last token of a row is only a target
+    P, T, dev = prefix.pos, max(map(len, rows)) - 1, prefix.k.device
     cache = _new_cache(model, len(rows), P + T)
     sel = torch.tensor(which, device=dev)
-    cache.k[:, :, :, :P], cache.v[:, :, :, :P], cache.pos = prefix.k[:, sel, :, :P], prefix.v[:, sel, :, :P], P
+    cache.k[:, :, :, :P], cache.v[:, :, :, :P], cache.pos = (prefix.k[:, sel, :, :P],
+                                                             prefix.v[:, sel, :, :P], P)
     idx = torch.zeros(len(rows), T, dtype=torch.long)                                # right-padded with 0
     for j, row in enumerate(rows): idx[j, :len(row) - 1] = torch.tensor(row[:-1])
-    r = torch.cat([torch.full((n,), j) for j, n in enumerate(n_scored)])              # (n,) row and
-    t = torch.cat([torch.arange(len(row) - 1 - n, len(row) - 1) for row, n in zip(rows, n_scored)]) # position of each prediction
+    # (n,) row and position of each prediction
+    r = torch.cat([torch.full((n,), j) for j, n in enumerate(n_scored)])
+    t = torch.cat([torch.arange(len(row) - 1 - n, len(row) - 1) for row, n in zip(rows, n_scored)])
     targets = torch.tensor([tok for row, n in zip(rows, n_scored) for tok in row[len(row) - n:]])
     h = model._hidden(idx.to(dev), cache)                                             # (R, T, n_embd)
-    logits = model.lm_head(h[r.to(dev), t.to(dev)]).float()                           # (n, vocab_size): scored positions only
+    # (n, vocab_size): scored positions only
+    logits = model.lm_head(h[r.to(dev), t.to(dev)]).float()
     logp = -F.cross_entropy(logits, targets.to(dev), reduction="none")
     return torch.zeros(len(rows)).index_add_(0, r, logp.cpu())
 
@@ -208,7 +229,8 @@ def score_requests(
     "Summed log-prob (n,) of each continuation after its context, and its number of scored tokens (n,)."
     if batch_size < 1: raise PealmError(f"batch_size must be at least 1, got {batch_size}")
     model = _unwrap(model)
-    if not hasattr(model, "_hidden"): raise PealmError(f"HellaSwag scoring needs a pealm GPT, not a {type(model).__name__}")
+    if not hasattr(model, "_hidden"):
+        raise PealmError(f"HellaSwag scoring needs a pealm GPT, not a {type(model).__name__}")
     requests = [_fit(ctx, cont, model.config.block_size) for ctx, cont in requests]
     assert all(ctx for ctx, _ in requests), "every continuation needs a context token before it"
     by_context = {}                                  # requests that share a context share its prefill
@@ -221,27 +243,34 @@ def score_requests(
             chunk = contexts[s:s + batch_size]
             P = len(chunk[0]) - 1
             prefix = _prefill(model, [list(c[:P]) for c in chunk])
-            # 2) each continuation after the rest of its context, shortest rows first, batch_size rows at a time
-            rows = sorted(((list(c[P:]) + requests[i][1], j, i) for j, c in enumerate(chunk) for i in by_context[c]),
+            # 2) each continuation after the rest of its context, shortest rows first,
+            #    batch_size rows at a time
+            rows = sorted(((list(c[P:]) + requests[i][1], j, i)
+                           for j, c in enumerate(chunk) for i in by_context[c]),
                           key=lambda row: len(row[0]))
             for b in range(0, len(rows), batch_size):
                 tokens, which, ids = zip(*rows[b:b + batch_size])
-                logprob[list(ids)] = _score_rows(model, prefix, which, tokens, [len(requests[i][1]) for i in ids])
+                logprob[list(ids)] = _score_rows(model, prefix, which, tokens,
+                                                 [len(requests[i][1]) for i in ids])
     return logprob, torch.tensor([len(cont) for _, cont in requests])
 
 # %% ../nbs/21_eval.ipynb #9fa35217
 HELLASWAG_METRICS = { # what evaluate_hellaswag returns, besides the count `n`
-    "acc": "lm-evaluation-harness acc: the ending with the largest summed log-likelihood after the harness's cleaned-up query",
+    "acc": ("lm-evaluation-harness acc: the ending with the largest summed log-likelihood "
+            "after the harness's cleaned-up query"),
     "acc_norm": "lm-evaluation-harness acc_norm: the same sum divided by the ending's length in characters",
-    "nanogpt_acc": "build-nanogpt's acc (completion style: raw context, raw ending): the largest summed log-prob",
-    "nanogpt_acc_norm": "build-nanogpt's acc_norm (completion style): the largest mean log-prob per ending token",
+    "nanogpt_acc": ("build-nanogpt's acc (completion style: raw context, raw ending): "
+                    "the largest summed log-prob"),
+    "nanogpt_acc_norm": ("build-nanogpt's acc_norm (completion style): "
+                         "the largest mean log-prob per ending token"),
 }
 
 def pick_endings(
     scores:dict, # (N, 4) tensors: `harness_logprob`, `harness_chars`, `nanogpt_logprob`, `nanogpt_tokens`
 ) -> dict[str, torch.Tensor]:
     "The chosen ending (N,) under each rule of `HELLASWAG_METRICS`."
-    return dict(acc=scores["harness_logprob"].argmax(1), acc_norm=(scores["harness_logprob"] / scores["harness_chars"]).argmax(1),
+    return dict(acc=scores["harness_logprob"].argmax(1),
+                acc_norm=(scores["harness_logprob"] / scores["harness_chars"]).argmax(1),
                 nanogpt_acc=scores["nanogpt_logprob"].argmax(1),
                 nanogpt_acc_norm=(scores["nanogpt_logprob"] / scores["nanogpt_tokens"]).argmax(1))
 
@@ -252,7 +281,8 @@ def score_examples(
     examples:list[dict],   # N HellaSwag examples
     batch_size:int=32,     # sequences per forward pass
 ) -> dict[str, torch.Tensor]:
-    "Each ending's (N, 4) summed log-prob in both styles, the harness's choice length in characters, build-nanogpt's in tokens."
+    ("Each ending's (N, 4) summed log-prob in both styles, the harness's choice length in characters, "
+     "build-nanogpt's in tokens.")
     harness = [q for e in examples for q in harness_requests(e, tokenizer)]
     completion = [q for e in examples for q in completion_requests(e, tokenizer)]
     logprob, n_tokens = score_requests(model, harness + completion, batch_size)
@@ -265,7 +295,7 @@ def score_examples(
 _EXAMPLES_PER_CALL = 256 # examples whose requests score_requests sorts and batches together
 
 def evaluate_hellaswag(
-    model:torch.nn.Module,          # a pealm `GPT` (or a DDP / torch.compile wrapper of one), already on `device`
+    model:torch.nn.Module,          # a pealm `GPT` (or its DDP / torch.compile wrapper), already on `device`
     tokenizer,                      # the model's tokenizer, e.g. `GPT2Tokenizer()`
     path:Path|str,                  # a HellaSwag JSON-lines file, e.g. `hellaswag_path()`
     limit:int|None=None,            # use only the first `limit` examples
@@ -273,12 +303,14 @@ def evaluate_hellaswag(
     device:str|torch.device="cpu",  # where the model is
     progress:bool=True,             # show a progress bar (rank 0 only)
 ) -> dict:
-    "HellaSwag accuracy under each rule of `HELLASWAG_METRICS` (the harness's `acc`, `acc_norm`, then build-nanogpt's), and `n`."
+    ("HellaSwag accuracy under each rule of `HELLASWAG_METRICS` "
+     "(the harness's `acc`, `acc_norm`, then build-nanogpt's), and `n`.")
     if batch_size < 1: raise PealmError(f"batch_size must be at least 1, got {batch_size}")
     dist = torch.distributed
     rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
     examples = [e for i, e in enumerate(iter_hellaswag(path, limit)) if i % world == rank]
-    counts = torch.zeros(len(HELLASWAG_METRICS) + 1, dtype=torch.long) # right picks under each rule, then examples
+    # right picks under each rule, then examples
+    counts = torch.zeros(len(HELLASWAG_METRICS) + 1, dtype=torch.long)
     bar = tqdm(total=len(examples), desc="hellaswag", disable=not progress or rank != 0)
     was_training = model.training
     try:
@@ -287,7 +319,8 @@ def evaluate_hellaswag(
             chunk = examples[s:s + _EXAMPLES_PER_CALL]
             picks = pick_endings(score_examples(model, tokenizer, chunk, 4 * batch_size))
             labels = torch.tensor([e["label"] for e in chunk])
-            counts += torch.tensor([(picks[k] == labels).sum().item() for k in HELLASWAG_METRICS] + [len(chunk)])
+            counts += torch.tensor([(picks[k] == labels).sum().item() for k in HELLASWAG_METRICS]
+                                   + [len(chunk)])
             bar.update(len(chunk))
     finally: bar.close()
     model.train(was_training)

@@ -30,7 +30,8 @@ class SampleStats:
     seconds:float = 0.0 # wall time, prefill included
     @property
     def tokens_per_s(self) -> float: return self.new_tokens / self.seconds if self.seconds else 0.0
-    def __str__(self): return f"{self.new_tokens} tokens in {self.seconds:.2f} s ({self.tokens_per_s:.1f} tokens/s)"
+    def __str__(self):
+        return f"{self.new_tokens} tokens in {self.seconds:.2f} s ({self.tokens_per_s:.1f} tokens/s)"
 
 # %% ../nbs/15_sample.ipynb #a37ee4fa
 def stream_text(
@@ -46,14 +47,16 @@ def stream_text(
     stats:SampleStats|None=None,# filled in with counts and timing
 ):
     "Generate from `model` and yield the decoded text piece by piece."
-    if max_new_tokens < 1: raise PealmError(f"the number of new tokens must be at least 1, got {max_new_tokens}")
+    if max_new_tokens < 1:
+        raise PealmError(f"the number of new tokens must be at least 1, got {max_new_tokens}")
     device = next(model.parameters()).device
     generator = torch.Generator(device=device)
     if seed is not None: generator.manual_seed(seed)
     else: generator.seed()
     idx = torch.tensor([encode_prompt(tokenizer, prompt)], dtype=torch.long, device=device)
     kw = {"use_cache": use_cache} if "use_cache" in inspect.signature(model.iter_tokens).parameters else {}
-    if model.config.vocab_size > tokenizer.vocab_size: kw["vocab_limit"] = tokenizer.vocab_size # a padded vocabulary
+    # a padded vocabulary
+    if model.config.vocab_size > tokenizer.vocab_size: kw["vocab_limit"] = tokenizer.vocab_size
     decoder, stats = StreamDecoder(tokenizer), stats if stats is not None else SampleStats()
     start = time.perf_counter()
     with torch.inference_mode():
@@ -85,10 +88,12 @@ class SamplingWidget:
         self.top_k = W.IntSlider(value=50, min=1, max=200, description="top-k")
         self.length = W.IntSlider(value=max_new_tokens, min=1, max=1000, description="tokens")
         self.button = W.Button(description="Generate", button_style="primary")
-        self.output = W.Textarea(value="", layout=W.Layout(width="100%", height="240px"), description="output")
+        self.output = W.Textarea(value="", layout=W.Layout(width="100%", height="240px"),
+                                 description="output")
         self.status = W.Label()
         self.button.on_click(lambda _: self.generate())
-        self.box = W.VBox([self.prompt, self.temperature, self.top_k, self.length, self.button, self.output, self.status])
+        self.box = W.VBox([self.prompt, self.temperature, self.top_k, self.length, self.button,
+                           self.output, self.status])
 
     def generate(self) -> str:
         "Sample with the current settings, streaming into the output box."

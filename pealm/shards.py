@@ -22,12 +22,16 @@ def write_shard(
 ) -> Path:
     "Write `tokens` to `path` as a uint16 `.npy` file, atomically (temporary file, then rename)."
     path, tokens = Path(path), np.asarray(tokens)
-    if tokens.ndim != 1: raise PealmError(f"a shard is a 1-D array of token ids, got shape {tokens.shape} for {path}")
-    if tokens.size and tokens.dtype.kind not in "iu": raise PealmError(f"token ids must be integers, got {tokens.dtype} for {path}")
+    if tokens.ndim != 1:
+        raise PealmError(f"a shard is a 1-D array of token ids, got shape {tokens.shape} for {path}")
+    if tokens.size and tokens.dtype.kind not in "iu":
+        raise PealmError(f"token ids must be integers, got {tokens.dtype} for {path}")
     info = np.iinfo(SHARD_DTYPE)
     if tokens.size and (tokens.min() < info.min or tokens.max() > info.max):
-        raise PealmError(f"token ids must be in [0, {info.max}] to fit in uint16, got {tokens.min()}..{tokens.max()} for {path}")
-    write_atomic(path, lambda f: np.save(f, tokens.astype(SHARD_DTYPE, copy=False))) # lesson 10's: all or nothing
+        raise PealmError(f"token ids must be in [0, {info.max}] to fit in uint16, "
+                         f"got {tokens.min()}..{tokens.max()} for {path}")
+    # lesson 10's: all or nothing
+    write_atomic(path, lambda f: np.save(f, tokens.astype(SHARD_DTYPE, copy=False)))
     return path
 
 # %% ../nbs/18_shards.ipynb #cae6d8bb
@@ -40,10 +44,13 @@ def read_shard(
     try: tokens = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise PealmError(f"{path} is not a .npy token shard ({reason}); make it again with scripts/fineweb.py") from None
+        raise PealmError(f"{path} is not a .npy token shard ({reason}); "
+                         "make it again with scripts/fineweb.py") from None
     if not isinstance(tokens, np.ndarray) or tokens.ndim != 1 or tokens.dtype != np.dtype(SHARD_DTYPE):
-        what = f"{tokens.dtype} array of shape {tokens.shape}" if isinstance(tokens, np.ndarray) else type(tokens).__name__
-        raise PealmError(f"{path} holds a {what}, not 1-D uint16 token ids; make it again with scripts/fineweb.py")
+        what = (f"{tokens.dtype} array of shape {tokens.shape}" if isinstance(tokens, np.ndarray)
+                else type(tokens).__name__)
+        raise PealmError(f"{path} holds a {what}, not 1-D uint16 token ids; "
+                         "make it again with scripts/fineweb.py")
     return tokens
 
 # %% ../nbs/18_shards.ipynb #347370d7
@@ -52,12 +59,14 @@ def find_shards(
 ) -> tuple[list[Path], list[Path]]:
     "(validation, training) shard paths in `data_dir`, each sorted by name."
     data_dir = Path(data_dir)
-    if not data_dir.is_dir(): raise FileNotFoundError(f"no shard folder at {data_dir}; make one with scripts/fineweb.py")
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"no shard folder at {data_dir}; make one with scripts/fineweb.py")
     paths = sorted(data_dir.glob("*.npy"), key=lambda p: p.name)
     val = [p for p in paths if "_val_" in p.name]
     train = [p for p in paths if "_val_" not in p.name]
     for split, found in (("validation (*_val_*.npy)", val), ("training", train)):
-        if not found: raise PealmError(f"{data_dir} has no {split} shard; make shards with scripts/fineweb.py")
+        if not found:
+            raise PealmError(f"{data_dir} has no {split} shard; make shards with scripts/fineweb.py")
     return val, train
 
 # %% ../nbs/18_shards.ipynb #26159018
@@ -79,7 +88,8 @@ def _check_sizes(rank:int, **sizes):
 
 # %% ../nbs/18_shards.ipynb #4bf2c6de
 class ShardLoader:
-    "Read (x, y) batches from token shards in order, each data-parallel rank taking its slice of every global batch."
+    ("Read (x, y) batches from token shards in order, "
+     "each data-parallel rank taking its slice of every global batch.")
     def __init__(self,
         paths:list, # shard files, read in this order
     ):
@@ -90,7 +100,9 @@ class ShardLoader:
         self._open = (None, None)   # (index, memory map) of the shard read last
 
     def __len__(self) -> int: return sum(self.sizes)
-    def __repr__(self): return f"ShardLoader({len(self.paths)} shards, {len(self):,} tokens, at shard {self.shard} token {self.pos:,})"
+    def __repr__(self):
+        return (f"ShardLoader({len(self.paths)} shards, {len(self):,} tokens, "
+                f"at shard {self.shard} token {self.pos:,})")
 
     def _tokens(self, shard:int, start:int, stop:int) -> torch.Tensor:
         "Tokens [start, stop) of one shard as int64."
@@ -106,13 +118,17 @@ class ShardLoader:
         device="cpu",    # where the batches go
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
         "This rank's `n_micro` (x, y) pairs of one optimizer step; advances the position by the global batch."
-        _check_sizes(rank, world_size=world_size, batch_size=batch_size, block_size=block_size, n_micro=n_micro)
+        _check_sizes(rank, world_size=world_size, batch_size=batch_size, block_size=block_size,
+                     n_micro=n_micro)
         BT = batch_size * block_size
         need = world_size * n_micro * BT + 1 # the global batch, plus the last target
         for path, size in zip(self.paths, self.sizes):
-            if size < need: raise PealmError(f"shard {path} has {size:,} tokens, fewer than one global batch of"
-                                             f" {need:,} (world_size*n_micro*batch_size*block_size + 1); use smaller batches or bigger shards")
-        if self.sizes[self.shard] - self.pos < need: # not enough left: the next shard, or the first after the last
+            if size < need:
+                raise PealmError(f"shard {path} has {size:,} tokens, fewer than one global batch of"
+                                 f" {need:,} (world_size*n_micro*batch_size*block_size + 1);"
+                                 " use smaller batches or bigger shards")
+        # not enough left: the next shard, or the first after the last
+        if self.sizes[self.shard] - self.pos < need:
             self.shard, self.pos = (self.shard + 1) % len(self.paths), 0
         start, stop = _rank_span(rank, n_micro, BT)
         tokens = self._tokens(self.shard, self.pos + start, self.pos + stop) # only this rank's slice
@@ -132,10 +148,14 @@ class ShardLoader:
         world_size:int=1, # W: number of data-parallel processes
         device="cpu",    # where the batches go
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        "The same fixed batches every call, from the start of the shards: batch i goes to rank i % world_size."
-        _check_sizes(rank, world_size=world_size, batch_size=batch_size, block_size=block_size, n_batches=n_batches)
+        ("The same fixed batches every call, from the start of the shards: "
+         "batch i goes to rank i % world_size.")
+        _check_sizes(rank, world_size=world_size, batch_size=batch_size, block_size=block_size,
+                     n_batches=n_batches)
         BT, total = batch_size * block_size, len(self)
-        if total < BT + 1: raise PealmError(f"the shards hold {total:,} tokens, fewer than one batch of {BT + 1:,}; use smaller batches")
+        if total < BT + 1:
+            raise PealmError(f"the shards hold {total:,} tokens, fewer than one batch of {BT + 1:,}; "
+                             "use smaller batches")
         starts = np.cumsum([0] + self.sizes) # where each shard begins in the concatenation
         batches = []
         for i in range(rank, n_batches, world_size):
@@ -146,7 +166,8 @@ class ShardLoader:
                 pieces.append(self._tokens(s, at - int(starts[s]), at - int(starts[s]) + take))
                 at, left = (at + take) % total, left - take
             chunk = torch.cat(pieces)
-            batches.append(to_device(chunk[:-1].view(batch_size, block_size), chunk[1:].view(batch_size, block_size), device))
+            batches.append(to_device(chunk[:-1].view(batch_size, block_size),
+                                     chunk[1:].view(batch_size, block_size), device))
         return batches
 
     def state_dict(self) -> dict:
@@ -158,7 +179,8 @@ class ShardLoader:
     ):
         "Continue from a saved position."
         if state.get("n_tokens") != len(self):
-            raise PealmError(f"the shards hold {len(self):,} tokens but the checkpoint's data had {state.get('n_tokens')};"
+            raise PealmError(f"the shards hold {len(self):,} tokens "
+                             f"but the checkpoint's data had {state.get('n_tokens')};"
                              " these shards are not the ones the run was trained on")
         shard, pos = state["shard"], state["pos"]
         if not (0 <= shard < len(self.paths) and 0 <= pos <= self.sizes[shard]):

@@ -69,7 +69,8 @@ class CharTokenizer(Tokenizer):
         "Token ids of `text`, one per character."
         try: return [self.stoi[c] for c in text]
         except KeyError as e:
-            raise PealmError(f"character {e.args[0]!r} is not in the vocabulary of {self.vocab_size} characters;"
+            raise PealmError(f"character {e.args[0]!r} is not in the vocabulary of "
+                             f"{self.vocab_size} characters;"
                              " build the tokenizer from a text that contains it") from None
 
     def decode(self, ids) -> str:
@@ -100,7 +101,8 @@ def merge_pair(
     return out
 
 # %% ../nbs/11_tokenizers.ipynb #b1e40007
-GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""" # GPT-2's encoder.py
+# GPT-2's encoder.py
+GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 ENDOFTEXT = "<|endoftext|>" # GPT-2's document separator: a special token, one id, never merged
 
 # %% ../nbs/11_tokenizers.ipynb #b1e4000c
@@ -109,7 +111,8 @@ def learn_merges(
     n_merges:int,                           # how many merges to learn (fewer if the pairs run out)
     first_id:int=256,                       # the id of the first new token
 ) -> list[tuple[int, int]]:
-    "BPE training: merge the most frequent adjacent pair (of equal counts, the smallest ids), `n_merges` times."
+    ("BPE training: merge the most frequent adjacent pair (of equal counts, the smallest ids), "
+     "`n_merges` times.")
     words, freqs = [list(w) for w in word_counts], list(word_counts.values())
     # 1) count every pair once, and remember which words hold it
     counts, where = defaultdict(int), defaultdict(set)
@@ -162,7 +165,8 @@ def bpe_vocab(
 def _is_id(x) -> bool: return isinstance(x, int) and not isinstance(x, bool)
 
 def _check_bpe(merges, special_tokens, pattern, byte_order):
-    "`BPETokenizer`'s arguments, checked: merges as tuples, special tokens as a list, the pattern compiled, the byte order."
+    ("`BPETokenizer`'s arguments, checked: merges as tuples, special tokens as a list, "
+     "the pattern compiled, the byte order.")
     byte_order = range(256) if byte_order is None else byte_order
     if not (isinstance(byte_order, (list, tuple, range)) and all(map(_is_id, byte_order))
             and sorted(byte_order) == list(range(256))):
@@ -171,21 +175,28 @@ def _check_bpe(merges, special_tokens, pattern, byte_order):
         raise PealmError(f"merges must be a list of pairs of ids, got {reprlib.repr(merges)}")
     pairs = []
     for k, pair in enumerate(merges):
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(_is_id(i) and 0 <= i < 256 + k for i in pair)):
-            raise PealmError(f"merge {k} is {reprlib.repr(pair)}: it must join two earlier tokens (ids below {256 + k})")
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
+                and all(_is_id(i) and 0 <= i < 256 + k for i in pair)):
+            raise PealmError(f"merge {k} is {reprlib.repr(pair)}: "
+                             f"it must join two earlier tokens (ids below {256 + k})")
         pairs.append(tuple(pair))
     if len(set(pairs)) < len(pairs):
         seen = set()
         raise PealmError(f"the pair {next(p for p in pairs if p in seen or seen.add(p))} is merged twice")
     if (isinstance(special_tokens, str) or not isinstance(special_tokens, (list, tuple))
-            or not all(isinstance(s, str) and s for s in special_tokens) or len(set(special_tokens)) < len(special_tokens)):
-        raise PealmError(f"special_tokens must be a list of distinct non-empty strings, got {reprlib.repr(special_tokens)}")
-    if not isinstance(pattern, str): raise PealmError(f"the split pattern must be a str, got {reprlib.repr(pattern)}")
+            or not all(isinstance(s, str) and s for s in special_tokens)
+            or len(set(special_tokens)) < len(special_tokens)):
+        raise PealmError("special_tokens must be a list of distinct non-empty strings, "
+                         f"got {reprlib.repr(special_tokens)}")
+    if not isinstance(pattern, str):
+        raise PealmError(f"the split pattern must be a str, got {reprlib.repr(pattern)}")
     try: split = regex.compile(pattern)
     except regex.error as e:
-        raise PealmError(f"the split pattern {reprlib.repr(pattern)} is not a regular expression ({e})") from None
+        raise PealmError(f"the split pattern {reprlib.repr(pattern)} "
+                         f"is not a regular expression ({e})") from None
     if split.groups:
-        raise PealmError(f"the split pattern {reprlib.repr(pattern)} has capturing groups; write (?:...) instead")
+        raise PealmError(f"the split pattern {reprlib.repr(pattern)} "
+                         "has capturing groups; write (?:...) instead")
     return pairs, list(special_tokens), split, list(byte_order)
 
 def _utf8_text(text) -> str:
@@ -202,27 +213,29 @@ class BPETokenizer(Tokenizer):
 
     def __init__(self,
                  merges:list,                           # pairs of ids: merge `k` makes token `256 + k`
-                 special_tokens:list[str]=(ENDOFTEXT,), # strings that are one token each, numbered after the merges
-                 pattern:str=GPT2_SPLIT_PATTERN,        # the regex that cuts text into chunks; merges never cross them
+                 special_tokens:list[str]=(ENDOFTEXT,), # strings that are one token each, after the merges
+                 pattern:str=GPT2_SPLIT_PATTERN,        # cuts text into chunks; merges never cross a chunk
                  byte_order:list[int]|None=None,        # the byte of token `i < 256`; default: byte `i`
                 ):
         checked = _check_bpe(merges, special_tokens, pattern, byte_order)
         self.merges, self.special_tokens, self._split, self.byte_order = checked
         self.pattern = self._split.pattern
-        self.vocab = bpe_vocab(self.merges, self.byte_order) + [s.encode("utf-8") for s in self.special_tokens]
+        self.vocab = (bpe_vocab(self.merges, self.byte_order)
+                      + [s.encode("utf-8") for s in self.special_tokens])
         self.ranks = {pair: 256 + k for k, pair in enumerate(self.merges)} # a merge's id is also its priority
         self.special_ids = {s: 256 + len(self.merges) + k for k, s in enumerate(self.special_tokens)}
         self._byte_ids = [0] * 256
         for i, b in enumerate(self.byte_order): self._byte_ids[b] = i
         longest_first = sorted(self.special_tokens, key=len, reverse=True)
-        self._specials = re.compile("(" + "|".join(map(re.escape, longest_first)) + ")") if longest_first else None
+        self._specials = (re.compile("(" + "|".join(map(re.escape, longest_first)) + ")")
+                          if longest_first else None)
         self._cache = {}
 
     @classmethod
     def train(cls,
               text:str,                              # the training text
-              vocab_size:int,                        # tokens in all: 256 bytes + the merges + the special tokens
-              special_tokens:list[str]=(ENDOFTEXT,), # never merged; `<|endoftext|>` in `text` separates documents
+              vocab_size:int,                        # tokens in all: 256 bytes + merges + special tokens
+              special_tokens:list[str]=(ENDOFTEXT,), # never merged; `<|endoftext|>` in `text` ends a document
               pattern:str=GPT2_SPLIT_PATTERN,        # merges never cross the chunks this regex cuts
              ) -> "BPETokenizer":
         "Learn `vocab_size - 256 - len(special_tokens)` merges from `text` (fewer if it runs out of pairs)."
@@ -306,8 +319,10 @@ class BPETokenizer(Tokenizer):
                 "byte_order": self.byte_order, "merges": [list(p) for p in self.merges]}
 
 # %% ../nbs/11_tokenizers.ipynb #b1e40023
-GPT2_MERGES_URL = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe" # as tiktoken downloads it
-GPT2_MERGES_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"      # tiktoken's check of it
+# as tiktoken downloads it
+GPT2_MERGES_URL = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe"
+# tiktoken's check of it
+GPT2_MERGES_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"
 
 def gpt2_byte_order() -> list[int]:
     "GPT-2's order of the 256 byte tokens: the printable bytes (space excluded) first, then the others."
@@ -317,7 +332,9 @@ def gpt2_byte_order() -> list[int]:
 # %% ../nbs/11_tokenizers.ipynb #b1e40025
 def gpt2_merges() -> tuple[list[tuple[int, int]], list[int]]:
     "GPT-2's 50,000 merges as pairs of token ids, and its byte order, from `vocab.bpe` in tiktoken's cache."
-    try: lines = tiktoken.load.read_file_cached(GPT2_MERGES_URL, GPT2_MERGES_SHA256).decode("utf-8").split("\n")
+    try:
+        lines = (tiktoken.load.read_file_cached(GPT2_MERGES_URL, GPT2_MERGES_SHA256)
+                 .decode("utf-8").split("\n"))
     except (OSError, ValueError) as e:
         raise PealmError(f"could not load GPT-2's merges ({type(e).__name__}); set TIKTOKEN_CACHE_DIR"
                          " to a tiktoken cache that holds them, or connect once to download them") from None
@@ -373,7 +390,8 @@ def tokenizer_from_dict(
     if kind == "char" and isinstance(d.get("chars"), str): return CharTokenizer(d["chars"])
     if kind == "gpt2": return GPT2Tokenizer()
     if kind == "bpe":
-        try: return BPETokenizer(d.get("merges"), d.get("special_tokens"), d.get("pattern"), d.get("byte_order"))
+        try: return BPETokenizer(d.get("merges"), d.get("special_tokens"), d.get("pattern"),
+                                 d.get("byte_order"))
         except PealmError as e: raise PealmError(f"bad BPE tokenizer: {e}") from None
     raise PealmError(f"unknown tokenizer {reprlib.repr(d)}: expected {{'type': 'char', 'chars': '...'}},"
                      " {'type': 'bpe', 'merges': [...], ...} or {'type': 'gpt2'}")
@@ -385,9 +403,11 @@ def load_tokenizer(
     "The tokenizer saved at `path` by `Tokenizer.save`."
     path = Path(path)
     file = path if path.is_file() or path.suffix == ".json" else path/"tokenizer.json"
-    if not file.is_file(): raise FileNotFoundError(f"no tokenizer at {file} (save one with tokenizer.save(dir))")
+    if not file.is_file():
+        raise FileNotFoundError(f"no tokenizer at {file} (save one with tokenizer.save(dir))")
     try: d = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError): raise PealmError(f"{file} is not a JSON file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise PealmError(f"{file} is not a JSON file") from None
     try: return tokenizer_from_dict(d)
     except PealmError as e: raise PealmError(f"{file}: {e}") from None
 

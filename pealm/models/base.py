@@ -17,14 +17,15 @@ def _check_sampling(temperature, top_k, top_p):
     if not temperature > 0: raise PealmError(f"temperature must be > 0, got {temperature}")
     if top_k is not None and not (int(top_k) == top_k and top_k >= 1):
         raise PealmError(f"top_k must be an integer >= 1 (or None), got {top_k}")
-    if top_p is not None and not 0 < top_p <= 1: raise PealmError(f"top_p must be in (0, 1] (or None), got {top_p}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise PealmError(f"top_p must be in (0, 1] (or None), got {top_p}")
 
 # %% ../../nbs/12_base.ipynb #bf8df5bd
 def sample_next_token(
     logits:torch.Tensor,               # (B, vocab_size) scores of the next token
     temperature:float=1.0,             # > 0; below 1 sharpens the distribution, above 1 flattens it
     top_k:int|None=None,               # keep only the `top_k` highest scores
-    top_p:float|None=None,             # keep the fewest most likely tokens whose probabilities sum to >= `top_p`
+    top_p:float|None=None,             # keep the fewest most likely tokens with total probability >= `top_p`
     generator:torch.Generator|None=None, # source of randomness, for reproducible samples
 ) -> torch.Tensor:
     "Draw one token id per row of `logits`: a (B, 1) int64 tensor."
@@ -38,13 +39,15 @@ def sample_next_token(
     probs = F.softmax(logits, dim=-1)
     if top_p is not None and top_p < 1:
         sorted_probs, sorted_idx = probs.sort(dim=-1, descending=True)
-        drop = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p # the tokens before these already reach top_p
+        # the tokens before these already reach top_p
+        drop = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
         probs = torch.zeros_like(probs).scatter(-1, sorted_idx, sorted_probs.masked_fill(drop, 0.0))
     return torch.multinomial(probs, num_samples=1, generator=generator)
 
 # %% ../../nbs/12_base.ipynb #27ca259a
 class LanguageModel(nn.Module):
-    "Base of pealm's models: a subclass sets `self.config` and defines `forward(idx, targets=None) -> (logits, loss)`."
+    ("Base of pealm's models: a subclass sets `self.config` and defines "
+     "`forward(idx, targets=None) -> (logits, loss)`.")
     def n_params(self) -> int:
         "Number of parameters."
         return sum(p.numel() for p in self.parameters())
@@ -57,7 +60,8 @@ class LanguageModel(nn.Module):
                     top_k:int|None=None,                 # sample among the `top_k` most likely tokens only
                     top_p:float|None=None,               # sample from the nucleus of probability `top_p` only
                     generator:torch.Generator|None=None, # source of randomness, for reproducible samples
-                    vocab_limit:int|None=None,           # draw only ids below this: the tokenizer's size, when the model's vocabulary is padded
+                    vocab_limit:int|None=None,           # draw only ids below this (the tokenizer's size)
+                                                         # when the model's vocabulary is padded
                    ):
         "Yield `max_new_tokens` new tokens, one (B, 1) tensor at a time."
         _check_sampling(temperature, top_k, top_p)
@@ -74,7 +78,7 @@ class LanguageModel(nn.Module):
     def generate(self,
                  idx:torch.Tensor,   # (B, T) int64 context to continue
                  max_new_tokens:int, # how many tokens to draw
-                 **sampling,         # temperature, top_k, top_p, generator, vocab_limit (and any a subclass adds), as in `iter_tokens`
+                 **sampling,         # temperature, top_k, ... as in `iter_tokens` (and any a subclass adds)
                 ) -> torch.Tensor:
         "`idx` with `max_new_tokens` sampled tokens appended: (B, T + max_new_tokens)."
         return torch.cat([idx, *self.iter_tokens(idx, max_new_tokens, **sampling)], dim=1)

@@ -22,8 +22,8 @@ class CharTransformerConfig:
     n_layer: int = 4       # number of transformer blocks stacked on each other
     n_head: int = 4        # attention heads per block; each works in n_embd // n_head dimensions
     n_embd: int = 128      # width of the residual stream: every token is a vector of this size
-    dropout: float = 0.0   # fraction of activations zeroed in training: embeddings and each sub-layer's output
-    attn_dropout: float|None = None # fraction of attention weights zeroed in training; None: the same as dropout
+    dropout: float = 0.0   # fraction of activations zeroed in training: embeddings, each sub-layer's output
+    attn_dropout: float|None = None # fraction of attention weights zeroed in training; None: same as dropout
     bias: bool = True      # biases in the Linear and LayerNorm layers, as in GPT-2
 
     def __post_init__(self):
@@ -41,7 +41,8 @@ class CausalSelfAttention(nn.Module):
     def __init__(self, config:CharTransformerConfig):
         super().__init__()
         self.n_head, self.n_embd = config.n_head, config.n_embd
-        self.attn_dropout = config.dropout if config.attn_dropout is None else config.attn_dropout # on the weights
+        # on the weights
+        self.attn_dropout = config.dropout if config.attn_dropout is None else config.attn_dropout
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias) # q, k, v of every head
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)     # mixes the heads' outputs
         self.resid_dropout = nn.Dropout(config.dropout)
@@ -52,7 +53,8 @@ class CausalSelfAttention(nn.Module):
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) # (B, nh, T, hs)
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_dropout if self.training else 0.0, is_causal=True)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_dropout if self.training else 0.0,
+                                           is_causal=True)
         y = y.transpose(1, 2).contiguous().view(B, T, C) # (B, T, C): the heads side by side again
         return self.resid_dropout(self.c_proj(y))
 
@@ -99,8 +101,10 @@ class CharTransformer(LanguageModel):
         ))
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.apply(self._init_weights)
-        for name, p in self.named_parameters(): # residual projections: smaller, so the stream doesn't grow with depth
-            if name.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+        # residual projections: smaller, so the stream doesn't grow with depth
+        for name, p in self.named_parameters():
+            if name.endswith('c_proj.weight'):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, mean=0.0, std=0.02)
@@ -112,7 +116,8 @@ class CharTransformer(LanguageModel):
                ):
         "Logits (B, T, vocab_size) and the mean cross-entropy against `targets` (None without targets)."
         B, T = idx.size()
-        assert T <= self.config.block_size, f"Cannot forward sequence of length {T}, block size is only {self.config.block_size}"
+        assert T <= self.config.block_size, (f"Cannot forward sequence of length {T}, "
+                                             f"block size is only {self.config.block_size}")
         pos = torch.arange(T, dtype=torch.long, device=idx.device)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos) # (B, T, n_embd) + (T, n_embd)
         x = self.transformer.drop(x)

@@ -21,7 +21,8 @@ from pealm.models.base import LanguageModel, sample_next_token, _check_sampling
 class GPTConfig:
     block_size: int = 1024  # context length: GPT-2 learned 1024 position embeddings
     vocab_size: int = 50257 # 50,000 BPE merges + 256 byte tokens + <|endoftext|>. Training from scratch,
-                            # pad it to 50304 (a multiple of 64): GPU matmuls run faster, the extra rows go unused
+                            # pad it to 50304 (a multiple of 64): GPU matmuls run faster,
+                            # the extra rows go unused
     n_layer: int = 12       # transformer blocks
     n_head: int = 12        # attention heads per block
     n_embd: int = 768       # channels of the residual stream
@@ -68,14 +69,15 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias) # q, k, v for all heads
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)     # back into the residual
         self.resid_dropout = nn.Dropout(config.dropout)
-        self.n_head, self.n_embd, self.dropout, self.layer = config.n_head, config.n_embd, config.dropout, layer
+        self.n_head, self.n_embd, self.dropout, self.layer = (config.n_head, config.n_embd,
+                                                              config.dropout, layer)
 
     def forward(self, x:torch.Tensor, cache:KVCache|None=None) -> torch.Tensor:
         y = self.attend(self.c_attn(x), cache)
         return self.resid_dropout(self.c_proj(y))
 
     def attend(self,
-        qkv:torch.Tensor,        # (B, T, 3 * n_embd): queries, keys and values side by side, as `c_attn` makes them
+        qkv:torch.Tensor,        # (B, T, 3 * n_embd) from `c_attn`: queries, keys and values side by side
         cache:KVCache|None=None, # keys and values of earlier tokens; these are stored after them
     ) -> torch.Tensor:
         "Split `qkv` into heads, attend (causally, and to the cache), and put the heads back side by side."
@@ -143,7 +145,8 @@ class GPT(LanguageModel):
         self.transformer.wte.weight = self.lm_head.weight # weight tying: one matrix, two uses
         self.apply(self._init_weights)
         for name, p in self.named_parameters(): # residual projections: 1/sqrt(2 * n_layer) smaller
-            if name.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+            if name.endswith('c_proj.weight'):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, mean=0.0, std=0.02)
@@ -194,23 +197,28 @@ class GPT(LanguageModel):
         _check_sampling(temperature, top_k, top_p)
         if max_new_tokens < 0: raise PealmError(f"max_new_tokens must be >= 0, got {max_new_tokens}")
         if not use_cache:
-            yield from super().iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator, vocab_limit)
+            yield from super().iter_tokens(idx, max_new_tokens, temperature, top_k, top_p, generator,
+                                           vocab_limit)
             return
         p = next(self.parameters())
         cache = KVCache(self.config, idx.size(0), device=p.device, dtype=p.dtype)
         window = idx[:, -self.config.block_size:]
         for i in range(max_new_tokens):
-            if i == 0 or cache.pos == self.config.block_size: # prefill, or the window slid: every position moved
+            # prefill, or the window slid: every position moved
+            if i == 0 or cache.pos == self.config.block_size:
                 cache.pos = 0
                 logits = self.next_logits(window, cache)
-            else: logits = self.next_logits(idx_next, cache)   # decode: one token, the past read from the cache
+            else:
+                # decode: one token, the past read from the cache
+                logits = self.next_logits(idx_next, cache)
             logits = logits[:, :vocab_limit]                   # (B, vocab_size): only the last position
             idx_next = sample_next_token(logits, temperature, top_k, top_p, generator) # (B, 1)
             yield idx_next
             window = torch.cat((window, idx_next), dim=1)[:, -self.config.block_size:]
 
 # %% ../../nbs/14_gpt2.ipynb #2b7ba8f8
-_CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight') # stored (in, out)
+# stored (in, out)
+_CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
 def _from_hf_state_dict(
     sd:dict,    # tensors of a Hugging Face GPT-2 checkpoint, with or without the `transformer.` prefix
@@ -224,7 +232,8 @@ def _from_hf_state_dict(
         out[k] = t.t() if k.endswith(_CONV1D) else t
     wte = out.get('transformer.wte.weight')
     if 'lm_head.weight' in out and (wte is None or not torch.equal(out['lm_head.weight'], wte)):
-        raise PealmError("this checkpoint's lm_head is not tied to its token embedding; pealm's GPT ties them")
+        raise PealmError("this checkpoint's lm_head is not tied to its token embedding; "
+                         "pealm's GPT ties them")
     if wte is not None: out['lm_head.weight'] = wte # the tied head: the same tensor
     expected = model.state_dict()
     missing, unexpected = sorted(expected.keys() - out.keys()), sorted(out.keys() - expected.keys())
@@ -232,7 +241,8 @@ def _from_hf_state_dict(
         raise PealmError(f"not a GPT-2 checkpoint of this size: missing keys {missing[:3]}, "
                          f"unexpected keys {unexpected[:3]}")
     for k, t in expected.items():
-        if out[k].shape != t.shape: raise PealmError(f"{k} has shape {tuple(out[k].shape)}, expected {tuple(t.shape)}")
+        if out[k].shape != t.shape:
+            raise PealmError(f"{k} has shape {tuple(out[k].shape)}, expected {tuple(t.shape)}")
     return out
 
 def _to_hf_state_dict(model:GPT) -> dict:
@@ -271,26 +281,32 @@ def _download(name:str) -> Path:
     try:
         from huggingface_hub import hf_hub_download
         from huggingface_hub.utils import logging as hub_logging
-        hub_logging.set_verbosity_error()  # offline, the hub logs a line per retry; our one line below says it all
+        # offline, the hub logs a line per retry; our one line below says it all
+        hub_logging.set_verbosity_error()
         return Path(hf_hub_download(repo, 'model.safetensors'))
     except Exception as e: # no huggingface_hub, offline, hub down, ...
         raise PealmError(f"could not download {repo}/model.safetensors ({type(e).__name__}); download "
-                         f"config.json and model.safetensors elsewhere and pass their directory instead") from None
+                         f"config.json and model.safetensors elsewhere and pass their directory "
+                         f"instead") from None
 
 def _check_hf_sizes(
     config:GPTConfig, # the sizes config.json gives
     weights:Path,     # the model.safetensors beside it
 ):
-    "Refuse a config.json whose sizes the weights file does not hold, before allocating the model (reads only the header)."
+    ("Refuse a config.json whose sizes the weights file does not hold, before allocating the model "
+     "(reads only the header).")
     from safetensors import safe_open
     with safe_open(weights, 'pt') as f:
         shapes = {k.removeprefix('transformer.'): tuple(f.get_slice(k).get_shape()) for k in f.keys()}
     layers = {k.split('.')[1] for k in shapes if k.startswith('h.')}
     if len(layers) != config.n_layer:
-        raise PealmError(f"config.json says n_layer={config.n_layer}, but {weights.name} holds {len(layers)} layers")
-    for name, want in (('wte.weight', (config.vocab_size, config.n_embd)), ('wpe.weight', (config.block_size, config.n_embd))):
+        raise PealmError(f"config.json says n_layer={config.n_layer}, "
+                         f"but {weights.name} holds {len(layers)} layers")
+    for name, want in (('wte.weight', (config.vocab_size, config.n_embd)),
+                       ('wpe.weight', (config.block_size, config.n_embd))):
         if shapes.get(name) != want:
-            raise PealmError(f"transformer.{name} has shape {shapes.get(name)}, expected {want} from config.json")
+            raise PealmError(f"transformer.{name} has shape {shapes.get(name)}, "
+                             f"expected {want} from config.json")
 
 def from_pretrained(
     name_or_dir:str|Path, # 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', or a Hugging Face directory
@@ -302,8 +318,10 @@ def from_pretrained(
     if path.is_dir():
         for f in ('config.json', 'model.safetensors'):
             if not (path/f).is_file():
-                raise FileNotFoundError(f"no {f} in {path}: a GPT-2 directory needs config.json and model.safetensors")
-        if (path/'config.json').stat().st_size > 2**20: raise PealmError(f"{path/'config.json'} is over 1 MB: not a GPT-2 config")
+                raise FileNotFoundError(f"no {f} in {path}: "
+                                        "a GPT-2 directory needs config.json and model.safetensors")
+        if (path/'config.json').stat().st_size > 2**20:
+            raise PealmError(f"{path/'config.json'} is over 1 MB: not a GPT-2 config")
         config = _config_from_hf(json.loads((path/'config.json').read_text()), dropout)
         weights = path/'model.safetensors'
         _check_hf_sizes(config, weights) # an absurd config.json is refused here, not by running out of memory
@@ -325,13 +343,14 @@ def save_pretrained(
     "Write `model` as a Hugging Face GPT-2 directory, loadable by `from_pretrained` and by `transformers`."
     from safetensors.torch import save_file
     c = model.config
-    if not c.bias: raise PealmError("save_pretrained needs bias=True: Hugging Face's GPT-2 has biases everywhere")
+    if not c.bias:
+        raise PealmError("save_pretrained needs bias=True: Hugging Face's GPT-2 has biases everywhere")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    hf = dict(architectures=['GPT2LMHeadModel'], model_type='gpt2', vocab_size=c.vocab_size, n_positions=c.block_size,
-              n_embd=c.n_embd, n_layer=c.n_layer, n_head=c.n_head, n_inner=None, activation_function='gelu_new',
-              resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout, layer_norm_epsilon=1e-5,
-              initializer_range=0.02, tie_word_embeddings=True)
+    hf = dict(architectures=['GPT2LMHeadModel'], model_type='gpt2', vocab_size=c.vocab_size,
+              n_positions=c.block_size, n_embd=c.n_embd, n_layer=c.n_layer, n_head=c.n_head, n_inner=None,
+              activation_function='gelu_new', resid_pdrop=c.dropout, embd_pdrop=c.dropout,
+              attn_pdrop=c.dropout, layer_norm_epsilon=1e-5, initializer_range=0.02, tie_word_embeddings=True)
     if c.vocab_size > 50256: hf.update(bos_token_id=50256, eos_token_id=50256) # <|endoftext|>
     (path/'config.json').write_text(json.dumps(hf, indent=2))
     save_file(_to_hf_state_dict(model), path/'model.safetensors', metadata={'format': 'pt'})

@@ -17,11 +17,11 @@ from pealm.models.base import LanguageModel
 @dataclass
 class CharMLPConfig:
     vocab_size: int = 65  # number of distinct tokens (65 characters in Tiny Shakespeare)
-    block_size: int = 128 # length of the training windows; only the first context-1 positions of each lack a full context
+    block_size: int = 128 # training window length; each one's first context-1 positions lack a full context
     context: int = 8      # k: each prediction reads the k tokens ending at its position
     n_embd: int = 32      # d: numbers per token embedding; the hidden layers see context * n_embd of them
     n_hidden: int = 512   # width of every hidden layer
-    n_layer: int = 2      # hidden layers of Linear, LayerNorm, tanh; 0 gives logits straight from the embeddings
+    n_layer: int = 2      # hidden layers (Linear, LayerNorm, tanh); 0: logits straight from the embeddings
 
     def __post_init__(self):
         for name in ('vocab_size', 'block_size', 'context', 'n_embd', 'n_hidden', 'n_layer'):
@@ -49,21 +49,25 @@ class HiddenLayer(nn.Module):
     def __init__(self, n_in:int, n_out:int):
         super().__init__()
         self.fc = nn.Linear(n_in, n_out)
-        self.ln = nn.LayerNorm(n_out) # each example's pre-activations to mean 0, variance 1: tanh stays in its useful range
+        # each example's pre-activations to mean 0, variance 1: tanh stays in its useful range
+        self.ln = nn.LayerNorm(n_out)
 
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.ln(self.fc(x)))
 
 # %% ../../nbs/12a_mlp.ipynb #816678b7
 class CharMLP(LanguageModel):
-    "Bengio et al.'s MLP language model: embed the last `context` tokens, concatenate, hidden layers, linear head."
+    ("Bengio et al.'s MLP language model: embed the last `context` tokens, concatenate, "
+     "hidden layers, linear head.")
     def __init__(self, config:CharMLPConfig):
         super().__init__()
         self.config = config
-        self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd) # the last row: "no token", left of the text
+        # the last row: "no token", left of the text
+        self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)
         nn.init.normal_(self.wte.weight, std=0.02)
         n_in = config.context * config.n_embd
-        self.h = nn.ModuleList([HiddenLayer(n_in if i == 0 else config.n_hidden, config.n_hidden) for i in range(config.n_layer)])
+        self.h = nn.ModuleList([HiddenLayer(n_in if i == 0 else config.n_hidden, config.n_hidden)
+                                for i in range(config.n_layer)])
         self.lm_head = nn.Linear(config.n_hidden if config.n_layer else n_in, config.vocab_size)
         with torch.no_grad(): # a small head: nearly uniform predictions at the start
             self.lm_head.weight.mul_(0.1)
@@ -73,7 +77,8 @@ class CharMLP(LanguageModel):
                 idx:torch.Tensor,               # (B, T) int64 token ids
                 targets:torch.Tensor|None=None, # (B, T) the next token at each position, for the loss
                ):
-        "Logits (B, T, vocab_size), position t from the `context` tokens ending at t, and the mean cross-entropy against `targets`."
+        ("Logits (B, T, vocab_size), position t from the `context` tokens ending at t, "
+         "and the mean cross-entropy against `targets`.")
         B, T = idx.shape
         ctx = context_ids(idx, self.config.context, self.config.vocab_size) # (B, T, k)
         x = self.wte(ctx).reshape(B, T, -1) # (B, T, k * n_embd): the k embeddings side by side, oldest first
