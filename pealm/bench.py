@@ -5,11 +5,10 @@
 # %% auto #0
 __all__ = ['VOCAB_SIZE', 'PADDED_VOCAB_SIZE', 'MODELS', 'ROWS', 'GPU_PEAK_TFLOPS', 'Speedups', 'attention_backends', 'make_adamw',
            'DeviceInfo', 'device_info', 'skip_reason', 'row_plan', 'Timing', 'time_row', 'flops_per_token',
-           'gpu_peak_flops', 'row_dtype', 'measure_cpu_peak', 'mfu', 'RowResult', 'format_table', 'plot_results',
-           'ddp_command', 'ddp_worker', 'run_ddp', 'Report', 'run_benchmark']
+           'gpu_peak_flops', 'row_dtype', 'measure_cpu_peak', 'mfu', 'RowResult', 'Report', 'run_benchmark']
 
 # %% ../nbs/20_benchmarks.ipynb #1faf31b0
-import json, os, platform, re, shutil, statistics, subprocess, sys, time
+import os, platform, re, shutil, statistics, time
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -17,7 +16,8 @@ import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from pealm.data import PealmError
 from pealm.models.gpt2 import GPT, GPTConfig
-from pealm.train import TrainConfig, configure_optimizer, resolve_device # lesson 17's engine
+# lesson 17's engine: the trainer's optimizer, forward context, training step and device
+from pealm.train import TrainConfig, autocast_for, configure_optimizer, optimizer_step, resolve_device
 
 # %% ../nbs/20_benchmarks.ipynb #b81f871d
 VOCAB_SIZE = 50257         # GPT-2's tokenizer: 50,000 merges + 256 bytes + <|endoftext|>
@@ -147,6 +147,19 @@ class Timing:
 def _sync(device:torch.device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
+def _row_model(speedups:Speedups, model_args:dict, block_size:int, device:torch.device, ddp:bool) -> tuple:
+    "The row's fresh GPT (vocabulary padded, compiled, in DDP as asked) and its AdamW."
+    vocab_size = PADDED_VOCAB_SIZE if speedups.vocab else VOCAB_SIZE
+    model = GPT(GPTConfig(block_size=block_size, vocab_size=vocab_size, **model_args)).to(device)
+    optimizer = make_adamw(model, fused=speedups.fused)
+    if speedups.compile:
+        torch.compiler.reset() # forget graphs compiled for another row
+        model = torch.compile(model)
+    if ddp:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        model = DDP(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    return model, optimizer
+
 def time_row(
     speedups:Speedups,  # what the training step uses
     model_args:dict,    # n_layer, n_head, n_embd of the GPT
@@ -158,37 +171,27 @@ def time_row(
     seed:int=0,         # seeds the weights and the random batches
     ddp:bool=False,     # wrap the model in DistributedDataParallel (inside torchrun)
 ) -> Timing:
-    "Train a fresh GPT with `speedups` for `warmup + steps` steps on random tokens, timing each step."
+    "Time `warmup + steps` of lesson 17's `optimizer_step` on a fresh GPT with `speedups`, on random tokens."
     device = torch.device(device)
     torch.manual_seed(seed)
-    vocab_size = PADDED_VOCAB_SIZE if speedups.vocab else VOCAB_SIZE
-    model = GPT(GPTConfig(block_size=block_size, vocab_size=vocab_size, **model_args)).to(device)
-    optimizer = make_adamw(model, fused=speedups.fused)
-    if speedups.compile:
-        torch.compiler.reset() # forget graphs compiled for another row
-        model = torch.compile(model)
-    rank = 0
-    if ddp:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-        model, rank = DDP(model, device_ids=[device.index] if device.type == 'cuda' else None), torch.distributed.get_rank()
-    autocast = lambda: torch.autocast(device.type, dtype=torch.bfloat16) if speedups.bf16 else nullcontext()
+    model, optimizer = _row_model(speedups, model_args, block_size, device, ddp)
+    autocast = autocast_for('bfloat16' if speedups.bf16 else 'float32', device)
+    rank = torch.distributed.get_rank() if ddp else 0
     gen = torch.Generator().manual_seed(seed + 1 + rank) # each rank its own batches
     no_cache = torch.compiler.config.patch(force_disable_caches=True) if speedups.compile else nullcontext()
     precision = torch.get_float32_matmul_precision()
     torch.set_float32_matmul_precision('high' if speedups.tf32 else 'highest')
     times, losses = [], []
     try:
-        with no_cache: # compile from scratch: the cache key ignores the SDPA backend (pytorch/pytorch#185449)
+        # compile from scratch: the cache key ignores the SDPA backend (pytorch/pytorch#185449)
+        with no_cache, sdpa_kernel(attention_backends(speedups.flash)):
             for _ in range(warmup + steps):
-                tokens = torch.randint(0, VOCAB_SIZE, (batch_size, block_size + 1), generator=gen) # padded ids never occur
+                # random tokens: speed does not depend on the data, and padded ids never occur
+                tokens = torch.randint(0, VOCAB_SIZE, (batch_size, block_size + 1), generator=gen)
                 x, y = tokens[:, :-1].contiguous().to(device), tokens[:, 1:].contiguous().to(device)
                 _sync(device)
                 t0 = time.perf_counter()
-                with sdpa_kernel(attention_backends(speedups.flash)), autocast(): _, loss = model(x, y)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
+                loss = optimizer_step(model, optimizer, [(x, y)], autocast) # the trainer's step
                 _sync(device)
                 times.append(time.perf_counter() - t0)
                 losses.append(loss.item())
@@ -265,106 +268,15 @@ class RowResult:
     peak_flops: float|None = None   # what MFU divides by: the row's dtype, times the ranks for DDP
     note: str = ''                  # why n/a, or the last loss and the first step's time
 
-def format_table(
-    results:list[RowResult], # the rows, in order
-    flops_per_token:float,   # F of the unpadded model: the useful work per token
-    peak_source:str='',      # where the peaks come from, for the header
-) -> str:
-    "A markdown table: tokens/s, speedup over the first measured row, MFU, the peak used, notes."
-    base = next((r.tokens_per_s for r in results if r.tokens_per_s), None)
-    lines = [f"| # | configuration | tokens/s | speedup | MFU | peak TFLOP/s{peak_source} | notes |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | --- |"]
-    for r in results:
-        num = list(ROWS).index(r.row) + 1 if r.row in ROWS else r.row.upper()
-        if r.tokens_per_s is None: cells = ['n/a', 'n/a', 'n/a', 'n/a']
-        else: cells = [f"{r.tokens_per_s:,.0f}", f"{r.tokens_per_s / base:.2f}x",
-                       f"{mfu(r.tokens_per_s, flops_per_token, r.peak_flops):.1%}" if r.peak_flops else 'n/a',
-                       f"{r.peak_flops / 1e12:.3g}" if r.peak_flops else 'n/a']
-        lines.append(f"| {num} | {r.label} | " + " | ".join(cells) + f" | {r.note} |")
-    return "\n".join(lines)
-
-# %% ../nbs/20_benchmarks.ipynb #1342ac0b
-def plot_results(
-    results:list[RowResult], # the rows, in order
-    path=None,               # where to save a PNG; None: only return the figure
-    title:str='',            # above the bars
-):
-    "A horizontal bar chart of tokens/s per row; n/a rows are labelled n/a."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(8, 0.5 * len(results) + 1.2), layout='constrained')
-    ax = fig.subplots()
-    labels = [r.label.split(':')[0] for r in results][::-1]
-    values = [r.tokens_per_s or 0 for r in results][::-1]
-    bars = ax.barh(labels, values, color=['tab:gray' if r.row == 'ddp' else 'tab:blue' for r in results][::-1])
-    ax.bar_label(bars, [f"{v:,.0f}" if v else "n/a" for v in values], padding=3)
-    ax.set_xlabel('tokens/s')
-    ax.set_xlim(0, max(values + [1]) * 1.2)
-    if title: ax.set_title(title, fontsize=9)
-    if path: fig.savefig(path, dpi=100)
-    return fig
-
-# %% ../nbs/20_benchmarks.ipynb #6d90e56a
-_TAG = 'PEALM_BENCH_RESULT '
-
-def ddp_command(
-    script,     # a file that runs `ddp_worker(json.loads(SPEC))` when called with `--worker SPEC`
-    nproc:int,  # ranks
-    spec:dict,  # what to time: see `ddp_worker`
-) -> list[str]:
-    "The torchrun command line that runs `script --worker SPEC` on `nproc` ranks of this machine."
-    return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}',
-            str(script), '--worker', json.dumps(spec)]
-
-def ddp_worker(
-    spec:dict, # speedups (a dict of Speedups), model_args, batch_size, block_size, steps, warmup, device, seed, threads, peak_flops
-):
-    "One torchrun rank: time the configuration of `spec` under DDP; rank 0 prints the result as one JSON line."
-    import torch.distributed as dist
-    cuda = spec['device'] == 'cuda'
-    device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))) if cuda else torch.device('cpu')
-    if cuda: torch.cuda.set_device(device)
-    if spec.get('threads'): torch.set_num_threads(spec['threads'])
-    dist.init_process_group('nccl' if cuda else 'gloo')
-    try:
-        speedups, world = Speedups(**spec['speedups']), dist.get_world_size()
-        peak = spec.get('peak_flops') # per rank; on a CPU every rank measures its own, all at once
-        if peak is None and not cuda:
-            dist.barrier()
-            peak = measure_cpu_peak(torch.bfloat16 if speedups.bf16 else torch.float32)
-        t = time_row(speedups, spec['model_args'], spec['batch_size'], spec['block_size'], spec['steps'],
-                     spec['warmup'], device, spec['seed'], ddp=True)
-        if dist.get_rank() == 0:
-            print(_TAG + json.dumps(dict(world=world, backend=dist.get_backend(), threads=torch.get_num_threads(),
-                  tokens_per_s=t.tokens_per_s * world, peak_flops=peak and peak * world, first_s=t.first_s,
-                  loss=t.losses[-1])), flush=True)
-    finally: dist.destroy_process_group()
-
-def run_ddp(
-    script,              # the benchmark script (scripts/bench_train.py)
-    nproc:int,           # ranks
-    spec:dict,           # what to time: see `ddp_worker`
-    timeout:float|None=None, # seconds before giving up
-) -> dict:
-    "Run `ddp_command` and return rank 0's result; PealmError with the failing line when it does not finish."
-    env = dict(os.environ, OMP_NUM_THREADS=str(spec.get('threads') or 1))
-    r = subprocess.run(ddp_command(script, nproc, spec), capture_output=True, text=True, env=env, timeout=timeout)
-    for line in r.stdout.splitlines():
-        if _TAG in line: return json.loads(line.split(_TAG, 1)[1])
-    out = [re.sub(r'^\[rank\d+\]:\s*', '', l).strip() for l in (r.stderr + r.stdout).splitlines()]
-    errors = [l for l in out if re.match(r'[\w.]*(Error|Exception)\b', l) and 'ChildFailedError' not in l]
-    last = (errors[:1] or [l for l in out if l][-1:] or ['no output'])[0] # the first rank's error, or the last line
-    raise PealmError(f"torchrun with {nproc} ranks failed (exit {r.returncode}): {last}")
-
 # %% ../nbs/20_benchmarks.ipynb #3ac707c5
 @dataclass
 class Report:
-    "The benchmark's results with what is needed to print them."
+    "The benchmark's results with what is needed to print them (scripts/bench_train.py renders them)."
     results: list         # RowResult per row, DDP last
     title: str            # model, batch, device, torch version, threads, timing method
     caption: str          # one short line for the plot
     flops_per_token: int  # F of the unpadded model
     peak_source: str      # where the peaks come from, for the table header
-    def markdown(self) -> str: return self.title + "\n\n" + format_table(self.results, self.flops_per_token, self.peak_source)
 
 def _resolve_device(device:str) -> torch.device:
     "`device` as lesson 17's `resolve_device` reads it, for the rows there are: cpu or cuda ('auto' never picks mps)."
@@ -402,14 +314,17 @@ def _peak_flops(speedups:Speedups, info:DeviceInfo, peak_tflops:float|None, cach
         else: cache[dtype] = gpu_peak_flops(info.name, dtype)
     return cache[dtype]
 
-def _ddp_row(nproc:int, speedups:Speedups, spec:dict, info:DeviceInfo, peak_tflops:float|None, script) -> RowResult:
-    "The DDP row: the last row's `speedups` on `nproc` ranks, started with torchrun."
+def _ddp_row(nproc:int, speedups:Speedups, spec:dict, info:DeviceInfo, peak_tflops:float|None,
+             run_ddp) -> RowResult:
+    """The DDP row: the last row's `speedups` on `nproc` ranks. `run_ddp(nproc, spec)` starts them and
+    returns rank 0's dict (tokens_per_s and peak_flops of all ranks, first_s, loss), or raises PealmError."""
     cpu = info.type == 'cpu'
-    label = f"DDP, {nproc} ranks (" + (f"gloo, {spec['threads']} thread{'s' * (spec['threads'] > 1)} each)" if cpu else "NCCL)")
+    threads = f"{spec['threads']} thread{'s' * (spec['threads'] > 1)}"
+    label = f"DDP, {nproc} ranks (" + (f"gloo, {threads} each)" if cpu else "NCCL)")
     if not cpu and nproc > torch.cuda.device_count():
         return RowResult('ddp', label, note=f"n/a: {nproc} ranks but {torch.cuda.device_count()} GPUs here")
     peak = peak_tflops * 1e12 if peak_tflops else None if cpu else gpu_peak_flops(info.name, row_dtype(speedups))
-    try: r = run_ddp(script, nproc, dict(spec, speedups=asdict(speedups), peak_flops=peak))
+    try: r = run_ddp(nproc, dict(spec, speedups=asdict(speedups), peak_flops=peak))
     except PealmError as e: return RowResult('ddp', label, note=f"failed: {e}")
     return RowResult('ddp', label, r['tokens_per_s'], r['peak_flops'],
                      f"the last row's config, global tokens/s; loss {r['loss']:.2f}, first step {r['first_s']:.1f} s")
@@ -439,15 +354,15 @@ def run_benchmark(
     ddp:int=0,                # ranks for the DDP row; 0: no DDP row
     peak_tflops:float|None=None, # overrides every row's peak: TFLOP/s of one device
     threads:int|None=None,    # torch threads, also per DDP rank on a CPU; None: leave as is (1 per DDP rank)
-    script=None,              # scripts/bench_train.py, which torchrun starts for the DDP row
+    run_ddp=None,             # (nproc, spec) -> rank 0's result: runs the DDP row (scripts/bench_train.py)
     seed:int=0,               # weights and batches
     log=None,                 # called with a progress line after each row
 ) -> Report:
-    "Time each row of the speed-up progression, then the DDP row; a `Report` with the table."
+    "Time each row of the speed-up progression, then the DDP row; a `Report` of the results."
     dev = _resolve_device(device)
     name, args, B, T, steps, warmup = _model_and_defaults(model, dev, batch_size, block_size, steps, warmup)
     if ddp < 0: raise PealmError(f"--ddp must be >= 0 (0: no DDP row), got {ddp}")
-    if ddp and script is None: raise PealmError("the DDP row needs the path of scripts/bench_train.py")
+    if ddp and run_ddp is None: raise PealmError("the DDP row needs run_ddp (scripts/bench_train.py has one)")
     GPTConfig(block_size=T, **args) # checks the sizes: one clear line before any work
     if threads: torch.set_num_threads(threads)
     info, log, peaks = device_info(dev), log or (lambda line: None), {}
@@ -468,7 +383,7 @@ def run_benchmark(
     if ddp:
         spec = dict(model_args=args, batch_size=B, block_size=T, steps=steps, warmup=warmup, device=dev.type,
                     seed=seed, threads=threads or 1)
-        results.append(_ddp_row(ddp, last, spec, info, peak_tflops, script))
+        results.append(_ddp_row(ddp, last, spec, info, peak_tflops, run_ddp))
         log(f"ddp: {results[-1].tokens_per_s or 0:,.0f} tokens/s {results[-1].note}")
     title, caption, source = _report_text(name, args, B, T, steps, warmup, info, dev, F, peak_tflops)
     return Report(results, title, caption, F, source)

@@ -247,20 +247,22 @@ def phase_env(spec:dict, phase:Phase):
 
 def phase_bench(spec:dict, phase:Phase) -> str|None:
     "pealm.bench.run_benchmark, as scripts/bench_train.py runs it, plus its DDP row on one rank."
-    from pealm.bench import plot_results, run_benchmark
+    from pealm.bench import run_benchmark
+    from scripts.bench_train import plot_results, report_markdown, run_ddp
     s, progress = SIZES[spec['size']], []
     def log(line):
         "Keep run_benchmark's line for each row, also if the phase is stopped."
         progress.append(line); phase.update(result=dict(progress=progress))
     model = 'gpt2' if spec['size'] == 'full' else dict(s['model'], batch_size=s['batch_size'], block_size=s['block_size'])
     report = run_benchmark(model, spec['device'], s['batch_size'], s['block_size'], s['bench_steps'], s['bench_warmup'],
-                           s['bench_rows'], ddp=1, script=REPO/'scripts'/'bench_train.py', log=log)
+                           s['bench_rows'], ddp=1, run_ddp=run_ddp, log=log)
     rows = [asdict(r) for r in report.results]
     for r in rows:
         r['mfu'] = r['tokens_per_s'] * report.flops_per_token / r['peak_flops'] if r['tokens_per_s'] and r['peak_flops'] else None
     try: plot_results(report.results, Path(spec['out'])/'bench.png', report.caption)
     except Exception as e: progress.append(f"no plot: {_first_line(e)}") # matplotlib missing: the table is what matters
-    phase.update(result=dict(rows=rows, flops_per_token=report.flops_per_token, progress=progress), markdown=report.markdown())
+    result = dict(rows=rows, flops_per_token=report.flops_per_token, progress=progress)
+    phase.update(result=result, markdown=report_markdown(report))
     failed = [r for r in report.results if r.note.startswith('failed')]
     if failed: return f"{len(failed)} row(s) failed; {failed[0].row}: {failed[0].note}"
 
