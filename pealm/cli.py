@@ -18,25 +18,32 @@ class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are one line."
     def error(self, message): self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
+# %% ../nbs/22_cli.ipynb #x22sp002
 def _number(kind, minimum=None, above=None, name="value"):
     "An argparse type: `kind` (int or float) with a lower bound."
     def parse(text):
         try: x = kind(text)
-        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}")
-        if minimum is not None and x < minimum: raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}")
-        if above is not None and x <= above: raise argparse.ArgumentTypeError(f"must be > {above}, got {text}")
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}")
+        if minimum is not None and x < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}")
+        if above is not None and x <= above:
+            raise argparse.ArgumentTypeError(f"must be > {above}, got {text}")
         return x
     parse.__name__ = name
     return parse
 
 _count, _positive = _number(int, minimum=1, name="count"), _number(float, above=0, name="positive number")
 
+# %% ../nbs/22_cli.ipynb #x22sp004
 def _temperature(text):
     "An argparse type: a sampling temperature, > 0 and not so small that logits / temperature overflow."
     t = _positive(text)
-    if t < 1e-3 or not math.isfinite(t): raise argparse.ArgumentTypeError(f"{text} is outside [0.001, inf): for greedy decoding use --top-k 1")
+    if t < 1e-3 or not math.isfinite(t):
+        raise argparse.ArgumentTypeError(f"{text} is outside [0.001, inf): for greedy decoding use --top-k 1")
     return t
 
+# %% ../nbs/22_cli.ipynb #x22sp006
 def _seed(text):
     "An argparse type: a seed that torch.manual_seed takes."
     s = _number(int, minimum=0, name="seed")(text)
@@ -46,39 +53,46 @@ def _seed(text):
 # %% ../nbs/22_cli.ipynb #deb99fcf
 from pealm.models.registry import MODELS, arch_of, model_spec, tokenizer_kind # the registry of lesson 15b
 
-CHAR_MODELS = tuple(name for name in MODELS if tokenizer_kind(name) == "char") # the models that read characters
+# the models that read characters
+CHAR_MODELS = tuple(name for name in MODELS if tokenizer_kind(name) == "char")
 
 def _reads_chars(
-    model_name:str, # a registered model (gpt2-shakespeare, a variant, reads what gpt2 reads), or gpt2-pretrained
+    model_name:str, # a registered model (gpt2-shakespeare reads what gpt2 reads), or gpt2-pretrained
 ) -> bool:
-    "Whether `model_name` reads characters (a `CharTokenizer` of its text) rather than GPT-2's BPE, per the registry."
+    ("Whether `model_name` reads characters (a `CharTokenizer` of its text) rather than GPT-2's BPE, "
+     "per the registry.")
     return model_name in MODELS and tokenizer_kind(model_name) == "char"
 COMMITTED_MODELS = CHAR_MODELS + ("gpt2-shakespeare",) # the models with weights in weights/<name>/
 
+# %% ../nbs/22_cli.ipynb #x22sp009
 def weights_dir() -> Path:
-    "The committed weights: `$PEALM_WEIGHTS`, else `pealm/weights/` in an installed wheel, else the repository's `weights/`."
+    ("The committed weights: `$PEALM_WEIGHTS`, else `pealm/weights/` in an installed wheel, "
+     "else the repository's `weights/`.")
     import pealm
     if os.environ.get("PEALM_WEIGHTS"): return Path(os.environ["PEALM_WEIGHTS"])
     package = Path(pealm.__file__).resolve().parent
     return package/"weights" if (package/"weights").is_dir() else package.parent/"weights"
 
+# %% ../nbs/22_cli.ipynb #x22sp011
 def default_checkpoint(
     model_name:str, # one of COMMITTED_MODELS
 ) -> Path:
     "The committed weights file of `model_name`."
     path = weights_dir()/model_name/"model.safetensors"
     if not path.is_file():
-        raise FileNotFoundError(f"no committed weights at {path}; pass --ckpt (a checkpoint from 'pealm train')")
+        raise FileNotFoundError(f"no committed weights at {path}; "
+                                f"pass --ckpt (a checkpoint from 'pealm train')")
     return path
 
 # %% ../nbs/22_cli.ipynb #3d932e0b
-SAMPLE_MODELS = tuple(MODELS) + ("gpt2-pretrained",) # every registered model, and OpenAI's GPT-2s through transformers
+# every registered model, and OpenAI's GPT-2s through transformers
+SAMPLE_MODELS = tuple(MODELS) + ("gpt2-pretrained",)
 
 def load_for_inference(
     model_name:str,                # one of SAMPLE_MODELS
     ckpt:str|None=None,            # a checkpoint file or run directory; default: the committed weights
     tokenizer_dir:str|None=None,   # a directory with tokenizer.json; default: the checkpoint's tokenizer
-    pretrained:str|None=None,      # for gpt2-pretrained: gpt2, gpt2-medium, gpt2-large, gpt2-xl or a local directory
+    pretrained:str|None=None,      # gpt2-pretrained: gpt2, gpt2-medium, gpt2-large, gpt2-xl or a directory
     device:str="auto",             # where the model goes
 ):
     "The model (eval mode), its tokenizer, and a dict describing where they came from."
@@ -89,34 +103,42 @@ def load_for_inference(
         raise PealmError(f"unknown model {model_name!r}; choose one of: {', '.join(SAMPLE_MODELS)}")
     dev = resolve_device(device)
     if model_name == "gpt2-pretrained":
-        if ckpt: raise PealmError("gpt2-pretrained loads --model NAME_OR_DIR, not --ckpt (use 'gpt2 --ckpt' for pealm checkpoints)")
+        if ckpt:
+            raise PealmError("gpt2-pretrained loads --model NAME_OR_DIR, not --ckpt "
+                             "(use 'gpt2 --ckpt' for pealm checkpoints)")
         from pealm.models.gpt2 import GPT
         model, info = GPT.from_pretrained(pretrained or "gpt2").to(dev).eval(), {"path": pretrained or "gpt2"}
         tokenizer = GPT2Tokenizer()
     else:
         if pretrained: raise PealmError(f"--model is for gpt2-pretrained; {model_name} takes --ckpt")
         if ckpt is None and model_name not in COMMITTED_MODELS:
-            raise PealmError(f"{model_name} has no committed weights; pass --ckpt (a checkpoint from 'pealm train {model_name}')")
-        model, info = load_model(ckpt or default_checkpoint(model_name), expect=arch_of(model_name), device=dev)
+            raise PealmError(f"{model_name} has no committed weights; "
+                             f"pass --ckpt (a checkpoint from 'pealm train {model_name}')")
+        model, info = load_model(ckpt or default_checkpoint(model_name), expect=arch_of(model_name),
+                                 device=dev)
         tokenizer = load_tokenizer(tokenizer_dir) if tokenizer_dir else tokenizer_from_dict(info["tokenizer"])
     if not all(torch.isfinite(p).all() for p in model.parameters()):
-        raise PealmError(f"the weights in {ckpt or pretrained or model_name} contain nan or inf (a run that diverged?); use another checkpoint")
+        raise PealmError(f"the weights in {ckpt or pretrained or model_name} contain nan or inf "
+                         f"(a run that diverged?); use another checkpoint")
     if tokenizer.vocab_size > model.config.vocab_size:
-        raise PealmError(f"the tokenizer has {tokenizer.vocab_size} tokens but the model only {model.config.vocab_size}")
+        raise PealmError(f"the tokenizer has {tokenizer.vocab_size} tokens "
+                         f"but the model only {model.config.vocab_size}")
     return model, tokenizer, info
 
 # %% ../nbs/22_cli.ipynb #a42d0850
 def cmd_sample(args) -> int:
     "Stream a sample to stdout; report tokens/s on stderr."
     from pealm.sample import SampleStats, stream_text
-    model, tokenizer, _ = load_for_inference(args.model_name, args.ckpt, args.tokenizer_dir, args.model, args.device)
+    model, tokenizer, _ = load_for_inference(args.model_name, args.ckpt, args.tokenizer_dir, args.model,
+                                             args.device)
     tokenizer.encode(args.prompt) # a prompt outside the vocabulary fails here, before anything is printed
     if args.compile:
         from pealm.decode import compile_decoding
         compile_decoding(model) # the first token waits for the compiler: a few seconds
     stats = SampleStats()
-    pieces = stream_text(model, tokenizer, args.prompt, args.n, temperature=args.temperature, top_k=args.top_k,
-                         top_p=args.top_p, seed=args.seed, use_cache=not args.no_kv_cache, stats=stats)
+    pieces = stream_text(model, tokenizer, args.prompt, args.n, temperature=args.temperature,
+                         top_k=args.top_k, top_p=args.top_p, seed=args.seed, use_cache=not args.no_kv_cache,
+                         stats=stats)
     out = sys.stdout
     if args.no_stream: out.write(args.prompt + "".join(pieces))
     else:
@@ -138,17 +160,21 @@ def _check_json_path(path:str|None):
     "Refuse a --json path that cannot be written, before any work is done."
     if path is None: return
     if Path(path).is_dir(): raise PealmError(f"--json {path} is a directory; give a file name")
-    if not Path(path).parent.is_dir(): raise PealmError(f"--json {path}: no directory {Path(path).parent} to write it in")
+    if not Path(path).parent.is_dir():
+        raise PealmError(f"--json {path}: no directory {Path(path).parent} to write it in")
 
+# %% ../nbs/22_cli.ipynb #x22sp013
 def _write_json(path, result:dict):
     "Write `result` to `path` as JSON, atomically."
     from pealm.checkpoint import write_atomic
     write_atomic(path, lambda f: f.write((json.dumps(result, indent=2) + "\n").encode()))
 
+# %% ../nbs/22_cli.ipynb #x22sp015
 def cmd_eval(args) -> int:
     "Validation loss on a text for the committed models (or with --input), HellaSwag for GPT-2."
     _check_json_path(args.json)
-    model, tokenizer, _ = load_for_inference(args.model_name, args.ckpt, args.tokenizer_dir, args.model, args.device)
+    model, tokenizer, _ = load_for_inference(args.model_name, args.ckpt, args.tokenizer_dir, args.model,
+                                             args.device)
     if args.model_name in COMMITTED_MODELS or args.input:
         from pealm.data import load_text, train_val_split
         _, val_text = train_val_split(load_text(args.input))
@@ -161,11 +187,12 @@ def cmd_eval(args) -> int:
         path = hellaswag_path(args.data_dir)
         try:
             info, device = init_distributed(next(model.parameters()).device)
-            result = evaluate_hellaswag(model.to(device), tokenizer, path, limit=args.limit, batch_size=args.batch_size,
-                                        device=device, progress=info.is_main)
+            result = evaluate_hellaswag(model.to(device), tokenizer, path, limit=args.limit,
+                                        batch_size=args.batch_size, device=device, progress=info.is_main)
         finally: destroy_distributed()
         if not info.is_main: return 0
-        print("hellaswag " + "  ".join(f"{k} {v:.4f}" for k, v in result.items() if isinstance(v, float)) + f"  n {result['n']}")
+        print("hellaswag " + "  ".join(f"{k} {v:.4f}" for k, v in result.items() if isinstance(v, float))
+              + f"  n {result['n']}")
     if args.json: _write_json(args.json, result)
     return 0
 
@@ -176,17 +203,20 @@ def cmd_convert(args) -> int:
     from pealm.runs import record_in_run
     src = find_checkpoint(args.ckpt)
     fmt = args.format or ("safetensors" if args.out and str(args.out).endswith(".safetensors") else "pt")
-    out = Path(args.out) if args.out else src.with_name(f"{src.stem}.weights.{'safetensors' if fmt == 'safetensors' else 'pt'}")
+    out = (Path(args.out) if args.out
+           else src.with_name(f"{src.stem}.weights.{'safetensors' if fmt == 'safetensors' else 'pt'}"))
     path = convert(src, out, fmt, force=args.force, dtype=args.dtype, before_write=record_in_run)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
+# %% ../nbs/22_cli.ipynb #x22sp018
 def cmd_clean(args) -> int:
     "List what runs created, and remove it with --yes."
     from pealm.runs import clean, clean_plan, find_runs
     if args.all and args.run_dirs: raise PealmError("give run directories or --all, not both")
     runs = find_runs(args.root, on_foreign=print) if args.all else [Path(p) for p in args.run_dirs]
-    if not runs: raise PealmError(f"no runs to clean (name run directories, or --all for every run under {args.root})")
+    if not runs:
+        raise PealmError(f"no runs to clean (name run directories, or --all for every run under {args.root})")
     for run in runs:
         if not run.is_dir(): raise FileNotFoundError(f"no run directory at {run}")
     plans = {run: clean_plan(run) for run in runs}   # check every run before removing anything
@@ -201,55 +231,86 @@ def cmd_clean(args) -> int:
 
 # %% ../nbs/22_cli.ipynb #f61c4960
 _MODEL_FLAGS = ("n_layer", "n_head", "n_embd", "dropout", "attn_dropout", "vocab_size")
-_TRAIN_FLAGS = ("steps", "epochs", "batch_size", "block_size", "grad_accum", "total_batch_tokens", "lr", "min_lr",
-                "warmup_steps", "weight_decay", "grad_clip", "eval_every", "eval_batches", "log_every", "save_every", "seed",
-                "device", "dtype", "compile")
+_TRAIN_FLAGS = ("steps", "epochs", "batch_size", "block_size", "grad_accum", "total_batch_tokens", "lr",
+                "min_lr", "warmup_steps", "weight_decay", "grad_clip", "eval_every", "eval_batches",
+                "log_every", "save_every", "seed", "device", "dtype", "compile")
 
-_RESUME_FLAGS = ("steps", "device", "compile", "progress") # what a resume may change: none of them changes the result
+# what a resume may change: none of them changes the result
+_RESUME_FLAGS = ("steps", "device", "compile", "progress")
 
 def _train_models() -> tuple:
     return tuple(MODELS)
 
+# %% ../nbs/22_cli.ipynb #x22sp054
+def _size_flags(p):
+    "The flags that change the model's sizes from its recipe's: `_MODEL_FLAGS`."
+    p.add_argument("--n-layer", type=int, help="transformer blocks ({})")
+    p.add_argument("--n-head", type=int, help="attention heads per block ({})")
+    p.add_argument("--n-embd", type=int, help="embedding width, a multiple of --n-head ({})")
+    p.add_argument("--dropout", type=float, help="dropout probability ({})")
+    p.add_argument("--attn-dropout", type=float, help="dropout on the attention weights ({})")
+    p.add_argument("--vocab-size",
+                   type=int, help="embedding rows; char models take theirs from the text ({})")
+
+# %% ../nbs/22_cli.ipynb #x22sp056
+def _hellaswag_flags(p):
+    "The flags of HellaSwag accuracy during GPT-2 training (lesson 21)."
+    p.add_argument("--hellaswag-every",
+                   type=_number(int, minimum=0, name="count"), default=0,
+                   help="gpt2: HellaSwag accuracy every N steps, logged in metrics.jsonl (default: never)")
+    p.add_argument("--hellaswag-limit",
+                   type=_count, default=500, help="gpt2: examples per HellaSwag evaluation (default 500)")
+    p.add_argument("--data-dir",
+                   help="gpt2: HellaSwag directory written by scripts/hellaswag.py (or $PEALM_HELLASWAG)")
+
+# %% ../nbs/22_cli.ipynb #x22sp021
 def _train_flags(p):
     p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(_train_models())}")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--input", metavar="PATH", help="a UTF-8 text file, or (gpt2) a directory of uint16 token shards from "
-                        "scripts/fineweb.py, the first one the validation split (default: Tiny Shakespeare, downloaded once)")
+    source.add_argument("--input",
+                        metavar="PATH",
+                        help="a UTF-8 text file, or (gpt2) a directory of uint16 token shards from "
+                        "scripts/fineweb.py, the first one the validation split (default: Tiny Shakespeare, "
+                        "downloaded once)")
     source.add_argument("--shards", metavar="DIR", help="gpt2: a directory of token shards, as --input DIR")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="optimizer steps ({})")
     length.add_argument("--epochs", type=float, help="passes over the training tokens, instead of --steps")
-    p.add_argument("--batch-size", "--micro-batch-size", dest="batch_size", type=int, help="sequences per micro-batch, per rank ({})")
+    p.add_argument("--batch-size", "--micro-batch-size",
+                   dest="batch_size", type=int, help="sequences per micro-batch, per rank ({})")
     p.add_argument("--block-size", type=int, help="context length T ({})")
     accum = p.add_mutually_exclusive_group()
     accum.add_argument("--grad-accum", type=int, help="micro-batches per rank per optimizer step ({})")
     accum.add_argument("--total-batch-size", dest="total_batch_tokens", type=int, metavar="TOKENS",
                        help="tokens per optimizer step over all ranks; sets --grad-accum ({})")
     p.add_argument("--lr", type=float, help="peak learning rate ({})")
-    p.add_argument("--min-lr", type=float, help="learning rate at the end of the cosine decay (default: lr/10, of the --lr given)")
+    p.add_argument("--min-lr",
+                   type=float,
+                   help="learning rate at the end of the cosine decay (default: lr/10, of the --lr given)")
     p.add_argument("--warmup-steps", type=int, help="linear warmup steps ({})")
     p.add_argument("--weight-decay", type=float, help="AdamW weight decay on matrices and embeddings ({})")
     p.add_argument("--grad-clip", type=float, help="clip the gradient's global norm to this; 0: off ({})")
-    p.add_argument("--eval-every", "--val-every", dest="eval_every", type=int, help="steps between validation losses ({})")
+    p.add_argument("--eval-every", "--val-every",
+                   dest="eval_every", type=int, help="steps between validation losses ({})")
     p.add_argument("--eval-batches", type=int, help="batches per validation estimate ({})")
     p.add_argument("--log-every", type=int, help="steps between lines in metrics.jsonl ({})")
     p.add_argument("--save-every", type=int, help="steps between checkpoints; 0: at every evaluation ({})")
     p.add_argument("--seed", type=int, help="seed for initialisation, dropout and batches ({})")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), help="auto: bfloat16 autocast on a GPU that has it")
-    p.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (slow to start, faster steps)")
-    p.add_argument("--n-layer", type=int, help="transformer blocks ({})")
-    p.add_argument("--n-head", type=int, help="attention heads per block ({})")
-    p.add_argument("--n-embd", type=int, help="embedding width, a multiple of --n-head ({})")
-    p.add_argument("--dropout", type=float, help="dropout probability ({})")
-    p.add_argument("--attn-dropout", type=float, help="dropout on the attention weights ({})")
-    p.add_argument("--vocab-size", type=int, help="embedding rows; char models take theirs from the text ({})")
+    p.add_argument("--dtype",
+                   choices=("auto", "float32", "bfloat16"),
+                   help="auto: bfloat16 autocast on a GPU that has it")
+    p.add_argument("--compile",
+                   action="store_true", default=None,
+                   help="torch.compile the model (slow to start, faster steps)")
+    _size_flags(p)
     p.add_argument("--out", help="runs go to OUT/MODEL/YYYYmmdd-HHMMSS (default: runs)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR (or its ckpt.pt) exactly, with its own settings; "
-                   f"it takes only {', '.join('--' + f.replace('_', '-') for f in _RESUME_FLAGS)}, --input and --hellaswag-*")
-    p.add_argument("--hellaswag-every", type=_number(int, minimum=0, name="count"), default=0, help="gpt2: HellaSwag accuracy every N steps, logged in metrics.jsonl (default: never)")
-    p.add_argument("--hellaswag-limit", type=_count, default=500, help="gpt2: examples per HellaSwag evaluation (default 500)")
-    p.add_argument("--data-dir", help="gpt2: HellaSwag directory written by scripts/hellaswag.py (or $PEALM_HELLASWAG)")
+    p.add_argument("--resume",
+                   metavar="RUN_DIR",
+                   help="continue the run in RUN_DIR (or its ckpt.pt) exactly, with its own settings; "
+                   f"it takes only {', '.join('--' + f.replace('_', '-') for f in _RESUME_FLAGS)}, "
+                   "--input and --hellaswag-*")
+    _hellaswag_flags(p)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar with loss and tokens/s (default: when stderr is a terminal)")
 
@@ -263,10 +324,12 @@ def _show(value) -> str:
         return f"{float(mantissa):g}e{int(exponent)}"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
+# %% ../nbs/22_cli.ipynb #x22sp023
 def recipe_defaults(
     model_name:str, # a key of the registry's MODELS
 ) -> dict:
-    "Every flag's default for `model_name`: its recipe's TrainConfig and the model config with the recipe's changes."
+    ("Every flag's default for `model_name`: its recipe's TrainConfig and the model config "
+     "with the recipe's changes.")
     from dataclasses import asdict, fields
     from pealm.models.registry import get_model_spec
     from pealm.train import recipe_config
@@ -275,6 +338,7 @@ def recipe_defaults(
     if _reads_chars(model_name): model["vocab_size"] = "from the text"
     return asdict(recipe_config(model_name)) | model
 
+# %% ../nbs/22_cli.ipynb #x22sp025
 def _describe(dest:str, models:tuple) -> str:
     "The defaults of setting `dest` for `models`: one value, or one per model that has the setting."
     values = {m: _show(d[dest]) for m in models if dest in (d := recipe_defaults(m))}
@@ -282,15 +346,19 @@ def _describe(dest:str, models:tuple) -> str:
     if len(values) == len(models) and len(set(values.values())) == 1: return f"default {values[models[0]]}"
     return ", ".join(f"{m} {v}" for m, v in values.items())
 
+# %% ../nbs/22_cli.ipynb #x22sp027
 def _fill_help(parser, templates:dict, models:tuple):
     "Write each templated help line of `parser` for `models`."
     for action in parser._actions:
-        if action.dest in templates: action.help = templates[action.dest].format(_describe(action.dest, models))
+        if action.dest in templates:
+            action.help = templates[action.dest].format(_describe(action.dest, models))
 
+# %% ../nbs/22_cli.ipynb #x22sp029
 class _RecipeHelp(argparse.Action):
     "`-h/--help` for `pealm train`: the defaults of the model named before it, or of every model."
     def __init__(self, option_strings, dest, templates, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show this help and exit", **kwargs)
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show this help and exit", **kwargs)
         self.templates = templates
     def __call__(self, parser, namespace, values, option_string=None):
         model = getattr(namespace, "model_name", None)
@@ -298,6 +366,7 @@ class _RecipeHelp(argparse.Action):
         parser.print_help()
         parser.exit()
 
+# %% ../nbs/22_cli.ipynb #x22sp031
 def _recipe_help(p):
     "Give `p` (built with add_help=False) a `--help` that shows the recipes' defaults."
     templates = {a.dest: a.help for a in p._actions if a.help and "{}" in a.help}
@@ -308,52 +377,64 @@ def _tokenize(model_name, text, tokenizer=None):
     "The tokenizer (built from `text` for char models) and the train/val token tensors."
     from pealm.data import train_val_split
     from pealm.tokenizers import CharTokenizer, GPT2Tokenizer
-    if tokenizer is None: tokenizer = CharTokenizer.from_text(text) if _reads_chars(model_name) else GPT2Tokenizer()
+    if tokenizer is None:
+        tokenizer = CharTokenizer.from_text(text) if _reads_chars(model_name) else GPT2Tokenizer()
     train_ids, val_ids = train_val_split(torch.tensor(tokenizer.encode(text), dtype=torch.long))
     return tokenizer, train_ids, val_ids
 
+# %% ../nbs/22_cli.ipynb #x22sp034
 def _training_data(args, tokenizer=None):
-    "The tokenizer and the train/val data: a text file (default Tiny Shakespeare), or a directory of token shards."
+    ("The tokenizer and the train/val data: a text file (default Tiny Shakespeare), "
+     "or a directory of token shards.")
     from pealm.data import load_text
     shards = args.shards or (args.input if args.input and Path(args.input).is_dir() else None)
     if shards is None: return _tokenize(args.model_name, load_text(args.input), tokenizer)
     if arch_of(args.model_name) != "gpt2":
-        raise PealmError(f"{shards} is a directory; token shards hold GPT-2 ids: train gpt2 on them, or give {args.model_name} a text file")
+        raise PealmError(f"{shards} is a directory; token shards hold GPT-2 ids: "
+                         f"train gpt2 on them, or give {args.model_name} a text file")
     from pealm.shards import ShardLoader, find_shards
     from pealm.tokenizers import GPT2Tokenizer
     val_paths, train_paths = find_shards(shards)
     return tokenizer or GPT2Tokenizer(), ShardLoader(train_paths), ShardLoader(val_paths)
 
+# %% ../nbs/22_cli.ipynb #x22sp036
 def _hellaswag_eval(args, tokenizer):
     "The `extra_eval` that logs HellaSwag accuracy during GPT-2 training, or None."
     if not args.hellaswag_every: return None
-    if arch_of(args.model_name) != "gpt2": raise PealmError("--hellaswag-every needs a gpt2 model (HellaSwag is scored with GPT-2's tokenizer)")
+    if arch_of(args.model_name) != "gpt2":
+        raise PealmError("--hellaswag-every needs a gpt2 model (HellaSwag is scored with GPT-2's tokenizer)")
     from pealm.eval import evaluate_hellaswag, hellaswag_path, verify_hellaswag
     path = hellaswag_path(args.data_dir)
     verify_hellaswag(path)  # every line checked now, not after the first N steps
     def hellaswag(model):
-        r = evaluate_hellaswag(model, tokenizer, path, limit=args.hellaswag_limit, device=next(model.parameters()).device, progress=False)
+        r = evaluate_hellaswag(model, tokenizer, path, limit=args.hellaswag_limit,
+                               device=next(model.parameters()).device, progress=False)
         return {f"hellaswag_{k}": v for k, v in r.items()}
     return hellaswag
 
+# %% ../nbs/22_cli.ipynb #x22sp038
 MAX_PARAMS = 10**11 # 60 times GPT-2 XL: a size flag beyond this is a typo, not a plan
 
 def _check_sizes(model_name:str, sizes:dict, n_train:int, n_val:int):
     "Refuse a model too big to build, or a context longer than the data, before allocating anything."
     from pealm.checkpoint import count_params
     if (T := sizes.get("block_size")) and T >= min(n_train, n_val):
-        raise PealmError(f"--block-size {T:,} is not shorter than the data ({n_train:,} training, {n_val:,} validation tokens)")
+        raise PealmError(f"--block-size {T:,} is not shorter than the data "
+                         f"({n_train:,} training, {n_val:,} validation tokens)")
     n = count_params(model_name, **sizes) # shapes only, no memory; None: absurdly many layers
     if n is None or n > MAX_PARAMS:
         size = "far more" if n is None else f"{n:,}"
-        raise PealmError(f"these sizes make a {model_name} of {size} parameters, more than {MAX_PARAMS:,}; check the size flags")
+        raise PealmError(f"these sizes make a {model_name} of {size} parameters, more than {MAX_PARAMS:,}; "
+                         f"check the size flags")
 
+# %% ../nbs/22_cli.ipynb #x22sp040
 def cmd_train(args) -> int:
     "Train a model, or resume a run; under torchrun, every rank runs this and rank 0 prints."
     from pealm.distributed import destroy_distributed
     try: return _train(args)
     finally: destroy_distributed()
 
+# %% ../nbs/22_cli.ipynb #x22sp041
 def _resume_training(args, flags:dict, Trainer):
     "`pealm train --resume`: check the checkpoint and the flags against the run's own, then continue it."
     from dataclasses import replace
@@ -361,18 +442,23 @@ def _resume_training(args, flags:dict, Trainer):
     from pealm.tokenizers import tokenizer_from_dict
     from pealm.train import TrainConfig
     ckpt = load_checkpoint(find_checkpoint(args.resume, names=("ckpt.pt",)))
-    if ckpt.get("format") != "pealm.train": raise PealmError(f"{args.resume} holds weights only; --resume needs a training checkpoint")
-    if ckpt["model_name"] != arch_of(args.model_name): raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
+    if ckpt.get("format") != "pealm.train":
+        raise PealmError(f"{args.resume} holds weights only; --resume needs a training checkpoint")
+    if ckpt["model_name"] != arch_of(args.model_name):
+        raise PealmError(f"{args.resume} is a {ckpt['model_name']} run, not {args.model_name}")
     given = set(flags) | {k for k in (*_MODEL_FLAGS, "out") if getattr(args, k) is not None}
     if extra := sorted(given - set(_RESUME_FLAGS)):
-        raise PealmError(f"--resume continues with the run's own settings; drop --{extra[0].replace('_', '-')}")
+        raise PealmError(f"--resume continues with the run's own settings; "
+                         f"drop --{extra[0].replace('_', '-')}")
     if flags.get("steps", ckpt["train_config"]["steps"]) <= ckpt["step"]:
-        raise PealmError(f"{args.resume} is at step {ckpt['step']}: give --steps more than that to train longer")
+        raise PealmError(f"{args.resume} is at step {ckpt['step']}: "
+                         f"give --steps more than that to train longer")
     tokenizer, train_ids, val_ids = _training_data(args, tokenizer_from_dict(ckpt["tokenizer"]))
     cfg = replace(TrainConfig(**ckpt["train_config"]), **flags)
     return Trainer(None, train_ids, val_ids, cfg, tokenizer, ckpt["model_name"], resume=args.resume,
                    extra_eval=_hellaswag_eval(args, tokenizer), extra_eval_every=args.hellaswag_every).fit()
 
+# %% ../nbs/22_cli.ipynb #x22sp042
 def _train(args) -> int:
     "`cmd_train` without the process-group teardown."
     from pealm.models.registry import build_model
@@ -380,16 +466,19 @@ def _train(args) -> int:
     from pealm.distributed import DDPTrainer as Trainer # lesson 17's trainer, data-parallel under torchrun
     from pealm.train import recipe_config
     model_spec(args.model_name) # one line if the name is not in the registry
-    if args.vocab_size is not None and _reads_chars(args.model_name): raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
+    if args.vocab_size is not None and _reads_chars(args.model_name):
+        raise PealmError("--vocab-size is for gpt2; char models take theirs from the text")
     flags = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
     if args.progress is not None: flags["progress"] = args.progress
     if args.resume: result = _resume_training(args, flags, Trainer)
     else:
-        if args.out and Path(args.out).exists() and not Path(args.out).is_dir(): raise PealmError(f"--out {args.out} is a file, not a directory")
+        if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+            raise PealmError(f"--out {args.out} is a file, not a directory")
         tokenizer, train_ids, val_ids = _training_data(args)
         extra_eval = _hellaswag_eval(args, tokenizer)
         cfg = recipe_config(args.model_name, out_dir=args.out or "runs", **flags)
-        sizes = {**model_spec(args.model_name).recipe.model, **{k: getattr(args, k) for k in _MODEL_FLAGS if getattr(args, k) is not None}}
+        sizes = {**model_spec(args.model_name).recipe.model,
+                 **{k: getattr(args, k) for k in _MODEL_FLAGS if getattr(args, k) is not None}}
         if _reads_chars(args.model_name): sizes["vocab_size"] = tokenizer.vocab_size
         if args.block_size: sizes["block_size"] = args.block_size
         arch = arch_of(args.model_name) # the registered model: gpt2-shakespeare is a gpt2
@@ -402,47 +491,81 @@ def _train(args) -> int:
             trainer.run.file("tokenizer.json")
             tokenizer.save(trainer.run.path)
             c = trainer.cfg
-            print(f"pealm train: {args.model_name}, {model.n_params():,} parameters, {len(train_ids):,} training tokens, "
-                  f"{c.tokens_per_step:,} tokens per step ({c.batch_size} x {c.block_size} x {c.world_size} ranks x {c.grad_accum}), "
+            print(f"pealm train: {args.model_name}, {model.n_params():,} parameters, "
+                  f"{len(train_ids):,} training tokens, {c.tokens_per_step:,} tokens per step "
+                  f"({c.batch_size} x {c.block_size} x {c.world_size} ranks x {c.grad_accum}), "
                   f"run {trainer.run.path}")
         result = trainer.fit()
     if dist_info().is_main:
-        print(f"pealm train: step {result.step}, val loss {result.val_loss:.4f} (best {result.best_val_loss:.4f}), "
-              f"{result.tokens_per_s or 0:,.0f} tokens/s, run {result.run_dir}")
+        print(f"pealm train: step {result.step}, val loss {result.val_loss:.4f} "
+              f"(best {result.best_val_loss:.4f}), {result.tokens_per_s or 0:,.0f} tokens/s, "
+              f"run {result.run_dir}")
     return 0
 
 # %% ../nbs/22_cli.ipynb #cc9728f8
 def _sampling_flags(p):
-    p.add_argument("-n", "--num-tokens", dest="n", type=_count, default=500, help="new tokens to generate (default 500)")
+    p.add_argument("-n", "--num-tokens",
+                   dest="n", type=_count, default=500, help="new tokens to generate (default 500)")
     p.add_argument("--prompt", default="", help="text to continue (default: start of text)")
-    p.add_argument("--temperature", type=_temperature, default=1.0, help="at least 0.001; lower is more conservative (default 1.0)")
+    p.add_argument("--temperature",
+                   type=_temperature, default=1.0,
+                   help="at least 0.001; lower is more conservative (default 1.0)")
     p.add_argument("--top-k", type=_count, default=None, help="sample among the k most likely tokens only")
     p.add_argument("--top-p", type=_number(float, above=0, name="probability"), default=None,
                    help="sample from the smallest set of tokens whose probability reaches p, in (0, 1]")
     p.add_argument("--seed", type=_seed, default=None, help="same seed, same text (default: random)")
-    p.add_argument("--no-stream", action="store_true", help="print the text at the end instead of as it is generated")
-    p.add_argument("--no-kv-cache", action="store_true", help="GPT-2: recompute the whole context for every token")
+    p.add_argument("--no-stream",
+                   action="store_true", help="print the text at the end instead of as it is generated")
+    p.add_argument("--no-kv-cache",
+                   action="store_true", help="GPT-2: recompute the whole context for every token")
     p.add_argument("--compile", action="store_true",
-                   help="GPT-2: compile the one-token decode step (lesson 15a): same tokens, faster; needs a C++ compiler on CPU")
+                   help="GPT-2: compile the one-token decode step (lesson 15a): same tokens, faster; "
+                   "needs a C++ compiler on CPU")
 
+# %% ../nbs/22_cli.ipynb #x22sp044
 def _model_flags(p):
-    p.add_argument("--ckpt", help="checkpoint file or run directory (default: the committed weights of the char models and gpt2-shakespeare)")
-    p.add_argument("--tokenizer-dir", help="directory holding tokenizer.json (default: the one in the checkpoint)")
-    p.add_argument("--model", help="gpt2-pretrained: gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a local directory in the Hugging Face layout")
+    p.add_argument("--ckpt",
+                   help="checkpoint file or run directory (default: the committed weights of the char models "
+                   "and gpt2-shakespeare)")
+    p.add_argument("--tokenizer-dir",
+                   help="directory holding tokenizer.json (default: the one in the checkpoint)")
+    p.add_argument("--model",
+                   help="gpt2-pretrained: gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a local directory "
+                   "in the Hugging Face layout")
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N or mps")
 
+# %% ../nbs/22_cli.ipynb #x22sp046
 def _eval_epilog() -> str:
     "What each number `pealm eval` prints means."
     from pealm.eval import HELLASWAG_METRICS
-    lines = ["numbers:", "  val_loss          mean nats per token over every non-overlapping window of the validation split",
-             "  nats_per_char     the same total divided by the characters those tokens spell: compares tokenizers",
+    lines = ["numbers:",
+             "  val_loss          mean nats per token over every non-overlapping window "
+             "of the validation split",
+             "  nats_per_char     the same total divided by the characters those tokens spell: "
+             "compares tokenizers",
              "HellaSwag (gpt2, gpt2-pretrained), accuracy over n examples:"]
     return "\n".join(lines + [f"  {k:<17} {v}" for k, v in HELLASWAG_METRICS.items()])
 
+# %% ../nbs/22_cli.ipynb #x22sp058
+def _eval_flags(p):
+    "The flags of `pealm eval` after the model's: the text, HellaSwag, the batch and the JSON file."
+    p.add_argument("--input",
+                   help="a text file whose last 10%% is the validation split: the loss on it, for any model "
+                   "(default for the char models and gpt2-shakespeare: Tiny Shakespeare)")
+    p.add_argument("--data-dir",
+                   help="GPT-2: HellaSwag directory written by scripts/hellaswag.py (or $PEALM_HELLASWAG)")
+    p.add_argument("--limit",
+                   type=_count, default=None, help="GPT-2: evaluate the first N HellaSwag examples only")
+    p.add_argument("--batch-size",
+                   type=_count, default=16, help="windows or examples per forward pass (default 16)")
+    p.add_argument("--json", help="also write the result to this JSON file")
+
+# %% ../nbs/22_cli.ipynb #x22sp048
 def build_parser() -> argparse.ArgumentParser:
     "The `pealm` argument parser and its subcommands."
     parser = _Parser(prog="pealm", description="Train, sample, evaluate and manage pealm language models.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,eval,convert,clean}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,eval,convert,clean}",
+                                parser_class=_Parser)
 
     p = sub.add_parser("train", help="train a model; writes a run directory under --out", add_help=False)
     _train_flags(p)
@@ -455,27 +578,29 @@ def build_parser() -> argparse.ArgumentParser:
     _sampling_flags(p)
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("eval", help="validation loss (the committed models, or --input) or HellaSwag accuracy (GPT-2)",
+    p = sub.add_parser("eval",
+                       help="validation loss (the committed models, or --input) "
+                       "or HellaSwag accuracy (GPT-2)",
                        epilog=_eval_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(SAMPLE_MODELS)}")
     _model_flags(p)
-    p.add_argument("--input", help="a text file whose last 10%% is the validation split: the loss on it, for any model "
-                   "(default for the char models and gpt2-shakespeare: Tiny Shakespeare)")
-    p.add_argument("--data-dir", help="GPT-2: HellaSwag directory written by scripts/hellaswag.py (or $PEALM_HELLASWAG)")
-    p.add_argument("--limit", type=_count, default=None, help="GPT-2: evaluate the first N HellaSwag examples only")
-    p.add_argument("--batch-size", type=_count, default=16, help="windows or examples per forward pass (default 16)")
-    p.add_argument("--json", help="also write the result to this JSON file")
+    _eval_flags(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("convert", help="training checkpoint -> weights-only file")
     p.add_argument("ckpt", metavar="CKPT", help="a training checkpoint (or run directory)")
-    p.add_argument("--out", help="output file (default: beside CKPT, named <stem>.weights.pt or .safetensors)")
+    p.add_argument("--out",
+                   help="output file (default: beside CKPT, named <stem>.weights.pt or .safetensors)")
     p.add_argument("--format", choices=("pt", "safetensors"), help="default: from --out's suffix, else pt")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists (never a training checkpoint)")
-    p.add_argument("--dtype", choices=("float16", "bfloat16"), help="store the weights at half the size (default: as trained); loading upcasts")
+    p.add_argument("--force",
+                   action="store_true", help="replace --out if it exists (never a training checkpoint)")
+    p.add_argument("--dtype",
+                   choices=("float16", "bfloat16"),
+                   help="store the weights at half the size (default: as trained); loading upcasts")
     p.set_defaults(func=cmd_convert)
 
-    p = sub.add_parser("clean", help="remove the files training runs wrote (shows them; removes only with --yes)")
+    p = sub.add_parser("clean",
+                       help="remove the files training runs wrote (shows them; removes only with --yes)")
     p.add_argument("run_dirs", nargs="*", metavar="RUN_DIR", help="run directories to clean")
     p.add_argument("--all", action="store_true", help="every run under --root")
     p.add_argument("--root", default="runs", help="where runs live (default: runs)")
@@ -489,13 +614,15 @@ def _fail(command:str, message) -> int:
     print(f"pealm {command}: " + " ".join(str(message).split()), file=sys.stderr)
     return 2
 
+# %% ../nbs/22_cli.ipynb #x22sp051
 def main(
     argv:list[str]|None=None, # arguments without the program name; default: sys.argv[1:]
 ) -> int:
     "Run the `pealm` command line; return the exit status."
     args = build_parser().parse_args(argv)
     try: return args.func(args) or 0
-    except (PealmError, FileNotFoundError, IsADirectoryError, PermissionError) as e: return _fail(args.command, e)
+    except (PealmError, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        return _fail(args.command, e)
     except OSError as e: # a full disk, a read-only filesystem, a path through a file
         return _fail(args.command, f"{e.strerror or e}: {e.filename}" if e.filename else e)
     except KeyboardInterrupt:
@@ -503,7 +630,8 @@ def main(
         return 130
     except Exception as e: # a bug, or a case nobody foresaw: still one line, the traceback on request
         if os.environ.get("PEALM_DEBUG"): raise
-        return _fail(args.command, f"{type(e).__name__}: {e} (unexpected; run with PEALM_DEBUG=1 for the traceback)")
+        return _fail(args.command,
+                     f"{type(e).__name__}: {e} (unexpected; run with PEALM_DEBUG=1 for the traceback)")
 
 # %% ../nbs/22_cli.ipynb #c22ptr02
 def train_main(

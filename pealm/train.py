@@ -17,24 +17,28 @@ from fastcore.basics import patch # attach a method to a class defined in an ear
 from tqdm import tqdm
 from pealm.data import PealmError, windows
 from pealm.models.registry import model_name_of, model_spec # lesson 15b
-from pealm.checkpoint import save_atomic, load_checkpoint, find_checkpoint, model_from_checkpoint, weights_dict
+from pealm.checkpoint import (save_atomic, load_checkpoint, find_checkpoint, model_from_checkpoint,
+                              weights_dict)
 from pealm.runs import RunDir # lesson 16a
 
 # %% ../nbs/17_train.ipynb #90a70855
 @dataclass
 class TrainConfig:
-    steps: int = 2000           # optimizer updates; each sees tokens_per_step = batch_size * block_size * grad_accum * world_size tokens
+    steps: int = 2000           # optimizer updates; each sees tokens_per_step =
+                                # batch_size * block_size * grad_accum * world_size tokens
     epochs: float|None = None   # if set, replaces `steps`: this many passes over the training tokens
     batch_size: int = 32        # B: sequences per micro-batch
     block_size: int|None = None # T: tokens per sequence; None: the model's context length
-    grad_accum: int = 1         # micro-batches per rank whose gradients add up to one update: a bigger batch in the same memory
-    total_batch_tokens: int|None = None # tokens per update over all ranks; if set, grad_accum = this / (batch_size * block_size * world_size)
+    grad_accum: int = 1         # micro-batches per rank whose gradients add up to one update:
+                                # a bigger batch in the same memory
+    total_batch_tokens: int|None = None # tokens per update over all ranks; if set, grad_accum =
+                                        # this / (batch_size * block_size * world_size)
     lr: float = 1e-3            # peak learning rate, reached at the end of warmup
     min_lr: float|None = None   # where the cosine decay ends; None: lr/10
     warmup_steps: int = 100     # steps of linear warmup from ~0 to lr
     weight_decay: float = 0.1   # AdamW's pull towards zero, on matrices and embeddings only
     beta1: float = 0.9          # AdamW: decay of the running mean of the gradient
-    beta2: float = 0.99         # AdamW: decay of the running mean of its square (0.95 for GPT-2's big batches)
+    beta2: float = 0.99         # AdamW: decay of the running mean of its square (GPT-2's big batches: 0.95)
     grad_clip: float = 1.0      # rescale the gradient when its global norm exceeds this; 0 turns clipping off
     eval_every: int = 250       # steps between validation estimates (one also runs at step 0 and at the end)
     eval_batches: int = 20      # batches averaged per estimate
@@ -58,7 +62,8 @@ class TrainConfig:
         if self.min_lr > self.lr: raise PealmError(f"--min-lr {self.min_lr} must not exceed --lr {self.lr}")
 
     @property
-    def tokens_per_step(self) -> int: return self.batch_size * self.block_size * self.grad_accum * self.world_size
+    def tokens_per_step(self) -> int:
+        return self.batch_size * self.block_size * self.grad_accum * self.world_size
 
     def resolve(self,
         n_train:int,          # training tokens
@@ -66,18 +71,23 @@ class TrainConfig:
         model_block_size:int, # the model's context length
         world_size:int=1,     # data-parallel ranks
     ) -> "TrainConfig":
-        "This config with `block_size`, `world_size`, `grad_accum` (from `total_batch_tokens`) and `steps` (from `epochs`) filled in."
+        ("This config with `block_size`, `world_size`, `grad_accum` (from `total_batch_tokens`) "
+         "and `steps` (from `epochs`) filled in.")
         T = self.block_size or model_block_size
         if T > model_block_size:
-            raise PealmError(f"--block-size {T} is longer than the model's context of {model_block_size} tokens")
+            raise PealmError(f"--block-size {T} is longer than the model's context "
+                             f"of {model_block_size} tokens")
         for split, n in (("training", n_train), ("validation", n_val)):
-            if n <= T: raise PealmError(f"the {split} data has {n} tokens, not more than one block; use a smaller --block-size or more text")
+            if n <= T:
+                raise PealmError(f"the {split} data has {n} tokens, not more than one block; "
+                                 f"use a smaller --block-size or more text")
         cfg = replace(self, block_size=T, world_size=world_size)
         if cfg.total_batch_tokens is not None:
             per_micro = cfg.batch_size * T * world_size
             if cfg.total_batch_tokens % per_micro:
-                raise PealmError(f"--total-batch-size {cfg.total_batch_tokens:,} is not a multiple of micro-batch x block x ranks = "
-                                 f"{cfg.batch_size} x {T} x {world_size} = {per_micro:,} tokens; change --micro-batch-size or --total-batch-size")
+                raise PealmError(f"--total-batch-size {cfg.total_batch_tokens:,} is not a multiple of "
+                                 f"micro-batch x block x ranks = {cfg.batch_size} x {T} x {world_size} = "
+                                 f"{per_micro:,} tokens; change --micro-batch-size or --total-batch-size")
             cfg = replace(cfg, grad_accum=cfg.total_batch_tokens // per_micro)
         if cfg.epochs is None: return cfg
         return replace(cfg, steps=max(1, math.ceil(cfg.epochs * n_train / cfg.tokens_per_step)), epochs=None)
@@ -85,12 +95,15 @@ class TrainConfig:
 _isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
 _CHECKS = [ # (field, test, what it must be)
     *[(f, lambda v: _isint(v) and v >= 1, "a whole number >= 1")
-      for f in ("steps", "batch_size", "block_size", "grad_accum", "total_batch_tokens", "eval_every", "eval_batches",
-                "log_every", "world_size")],
+      for f in ("steps", "batch_size", "block_size", "grad_accum", "total_batch_tokens", "eval_every",
+                "eval_batches", "log_every", "world_size")],
     *[(f, lambda v: _isint(v) and v >= 0, "a whole number >= 0") for f in ("warmup_steps", "save_every")],
-    ("seed", lambda v: _isint(v) and 0 <= v < 2**63, "a whole number in [0, 2**63)"), # what torch.manual_seed takes
-    ("epochs", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"), ("lr", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"),
-    *[(f, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0") for f in ("min_lr", "weight_decay", "grad_clip")],
+    # seed: what torch.manual_seed takes
+    ("seed", lambda v: _isint(v) and 0 <= v < 2**63, "a whole number in [0, 2**63)"),
+    ("epochs", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"),
+    ("lr", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"),
+    *[(f, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+      for f in ("min_lr", "weight_decay", "grad_clip")],
     *[(f, lambda v: 0 <= v < 1, "in [0, 1)") for f in ("beta1", "beta2")],
     ("dtype", lambda v: v in ("auto", "float32", "bfloat16"), "auto, float32 or bfloat16"),
 ]
@@ -112,14 +125,17 @@ def resolve_device(
 ) -> torch.device:
     "`device` as a `torch.device`; 'auto' picks cuda, then mps, then cpu."
     has_mps = hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
-    if device == "auto": return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
     try: dev = torch.device(device)
     except (RuntimeError, TypeError): dev = None
     if dev is None or dev.type not in ("cpu", "cuda", "mps"):
         raise PealmError(f"--device {device!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
     if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
-        raise PealmError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA GPUs; use --device cpu")
-    if dev.type == "mps" and not has_mps: raise PealmError("--device mps: no Apple GPU here; use --device cpu")
+        raise PealmError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA GPUs; "
+                         f"use --device cpu")
+    if dev.type == "mps" and not has_mps:
+        raise PealmError("--device mps: no Apple GPU here; use --device cpu")
     return dev
 
 # %% ../nbs/17_train.ipynb #95bc4fc0
@@ -139,17 +155,20 @@ def _fused_ok(device:torch.device) -> bool:
     version = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2])
     return device.type == "cuda" or (device.type == "cpu" and version >= (2, 4))
 
+# %% ../nbs/17_train.ipynb #x17sp002
 def configure_optimizer(
     model:torch.nn.Module,   # its parameters, already on their device
     cfg:TrainConfig,         # lr, weight_decay, beta1, beta2
-    fused:bool|None=None,    # None: fused where the device has the kernel; True: fused; False: a Python for-loop
-                             # over the parameters (foreach=False), the benchmark's baseline in lesson 20
+    fused:bool|None=None,    # None: fused where the device has the kernel; True: fused;
+                             # False: a Python for-loop over the parameters (foreach=False),
+                             # the benchmark's baseline in lesson 20
 ) -> torch.optim.AdamW:
     "AdamW with weight decay on parameters of 2+ dims (matrices, embeddings) only, fused where possible."
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    kernel = dict(fused=_fused_ok(params[0].device)) if fused is None else dict(fused=fused, foreach=None if fused else False)
+    kernel = (dict(fused=_fused_ok(params[0].device)) if fused is None
+              else dict(fused=fused, foreach=None if fused else False))
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **kernel)
 
 # %% ../nbs/17_train.ipynb #aec01c5b
@@ -160,12 +179,14 @@ def _rng_state() -> dict:
     if hasattr(torch, "mps") and torch.backends.mps.is_available(): state["mps"] = torch.mps.get_rng_state()
     return state
 
+# %% ../nbs/17_train.ipynb #x17sp004
 def _set_rng_state(state:dict):
     "Restore what `_rng_state` saved, where this machine has the same devices."
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(state["cuda"])
-    if "mps" in state and hasattr(torch, "mps") and torch.backends.mps.is_available(): torch.mps.set_rng_state(state["mps"])
+    if "mps" in state and hasattr(torch, "mps") and torch.backends.mps.is_available():
+        torch.mps.set_rng_state(state["mps"])
 
 # %% ../nbs/17_train.ipynb #x17src02
 class RandomWindows:
@@ -179,15 +200,20 @@ class RandomWindows:
 
     def __len__(self) -> int: return len(self.ids)
 
-    def next_batches(self, batch_size:int, block_size:int, n_micro:int, rank:int=0, world_size:int=1, device="cpu"):
+    def next_batches(self, batch_size:int, block_size:int, n_micro:int,
+                     rank:int=0, world_size:int=1, device="cpu"):
         "This rank's `n_micro` (x, y) micro-batches of the next step; all ranks draw the same global offsets."
-        ix = torch.randint(len(self.ids) - block_size, (world_size * n_micro * batch_size,), generator=self.gen)
-        return [windows(self.ids, rows, block_size, device) for rows in ix.view(world_size, n_micro, batch_size)[rank]]
+        ix = torch.randint(len(self.ids) - block_size, (world_size * n_micro * batch_size,),
+                           generator=self.gen)
+        return [windows(self.ids, rows, block_size, device)
+                for rows in ix.view(world_size, n_micro, batch_size)[rank]]
 
-    def eval_batches(self, batch_size:int, block_size:int, n_batches:int, rank:int=0, world_size:int=1, device="cpu"):
+    def eval_batches(self, batch_size:int, block_size:int, n_batches:int,
+                     rank:int=0, world_size:int=1, device="cpu"):
         "The same `n_batches` every call (a fresh generator); this rank gets every `world_size`-th one."
         gen = torch.Generator().manual_seed(self.seed)
-        ixs = [torch.randint(len(self.ids) - block_size, (batch_size,), generator=gen) for _ in range(n_batches)]
+        ixs = [torch.randint(len(self.ids) - block_size, (batch_size,), generator=gen)
+               for _ in range(n_batches)]
         return [windows(self.ids, ix, block_size, device) for ix in ixs[rank::world_size]]
 
     def state_dict(self) -> dict: return {"generator": self.gen.get_state()}
@@ -247,7 +273,8 @@ def optimizer_step(
     params:list|None=None,     # the parameters to clip; default: all of `model`'s
     accumulating=None,         # `accumulating(last)` -> the context of a micro-batch's backward (lesson 19)
 ) -> torch.Tensor:
-    "One update from `batches`: forward and backward on each, clip, step, clear; returns the summed loss (on the device)."
+    ("One update from `batches`: forward and backward on each, clip, step, clear; "
+     "returns the summed loss (on the device).")
     n = len(batches)
     loss_sum = 0
     # 1. forward and backward on each micro-batch: the gradients of loss / n add up to the whole batch's
@@ -284,6 +311,7 @@ class OneProcess:
     is_main: bool = True          # the process that prints and writes files
     is_distributed: bool = False
 
+# %% ../nbs/17_train.ipynb #x17sp006
 def _lock(run:RunDir):
     "An open file holding an exclusive lock on `run`, so that two processes never train one run at once."
     try: import fcntl
@@ -292,16 +320,19 @@ def _lock(run:RunDir):
     try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         f.close()
-        raise PealmError(f"another process is training {run.path} (it holds {run.path/'.lock'}); wait for it, or stop it") from None
+        raise PealmError(f"another process is training {run.path} (it holds {run.path/'.lock'}); "
+                         f"wait for it, or stop it") from None
     return f
 
+# %% ../nbs/17_train.ipynb #x17sp008
 def _metrics_until(path:Path, step:int) -> bytes:
     "The lines of a metrics.jsonl up to `step`: a crashed run may have logged past its last checkpoint."
     lines = path.read_bytes().decode(errors="replace").splitlines() if path.is_file() else []
     kept = []
     for line in filter(str.strip, lines):
         try: logged = json.loads(line)["step"]
-        except (json.JSONDecodeError, TypeError, KeyError): # a write cut short by a full disk or a kill: the line is lost, the run is not
+        except (json.JSONDecodeError, TypeError, KeyError):
+            # a write cut short by a full disk or a kill: the line is lost, the run is not
             tqdm.write(f"{path}: dropped a torn line ({line[:40]!r}...)")
             continue
         if logged <= step: kept.append(line + "\n")
@@ -309,17 +340,18 @@ def _metrics_until(path:Path, step:int) -> bytes:
 
 # %% ../nbs/17_train.ipynb #8fde54c6
 class Trainer:
-    "Trains a pealm model: AdamW with warmup and cosine decay, evals, checkpoints, exact resume, one process or DDP."
+    ("Trains a pealm model: AdamW with warmup and cosine decay, evals, checkpoints, exact resume, "
+     "one process or DDP.")
     def __init__(self,
         model:torch.nn.Module|None, # a model with a dataclass `config`; None: rebuild it from `resume`
         train_ids,                  # 1-D int64 training tokens, or a batch source such as `ShardLoader`
         val_ids,                    # 1-D int64 validation tokens, or a batch source
         cfg:TrainConfig|None=None,  # None: the checkpoint's when resuming (exact resume), else TrainConfig()
-        tokenizer=None,             # stored in checkpoints so sampling can decode (object with to_dict, or dict)
+        tokenizer=None,             # stored in checkpoints so sampling can decode (has to_dict, or a dict)
         model_name:str|None=None,   # registry name; default: from the model's class
-        run_dir:Path|str|None=None, # where files go; default: the resumed run's, else a new RunDir under cfg.out_dir
+        run_dir:Path|str|None=None, # default: the resumed run's directory, else a new one in cfg.out_dir
         resume:Path|str|None=None,  # a ckpt.pt, or a run directory holding one, to continue from
-        extra_eval=None,            # called as `extra_eval(model)` every `extra_eval_every` steps: a dict of metrics to log
+        extra_eval=None,            # every `extra_eval_every` steps, `extra_eval(model)` -> metrics to log
         extra_eval_every:int=0,     # 0: never; HellaSwag during GPT-2 training uses this
     ):
         ckpt = None
@@ -330,7 +362,8 @@ class Trainer:
                 raise PealmError(f"{path} holds weights only; resuming needs a training checkpoint (ckpt.pt)")
             if model is None: model = model_from_checkpoint(ckpt, path)
             elif (model_name or model_name_of(model)) != ckpt["model_name"]:
-                raise PealmError(f"{path} holds a {ckpt['model_name']}, not a {model_name or model_name_of(model)}")
+                raise PealmError(f"{path} holds a {ckpt['model_name']}, "
+                                 f"not a {model_name or model_name_of(model)}")
             else: model.load_state_dict(ckpt["model"])
             cfg = cfg or TrainConfig(**ckpt["train_config"])
             tokenizer = ckpt["tokenizer"] if tokenizer is None else tokenizer
@@ -341,10 +374,12 @@ class Trainer:
         self.model_name = model_name or (ckpt["model_name"] if ckpt else model_name_of(model))
         self.tokenizer = tokenizer.to_dict() if hasattr(tokenizer, "to_dict") else tokenizer
         cfg = cfg or TrainConfig()
-        self.train_data = train_ids if hasattr(train_ids, "next_batches") else RandomWindows(train_ids, cfg.seed)
+        self.train_data = (train_ids if hasattr(train_ids, "next_batches")
+                           else RandomWindows(train_ids, cfg.seed))
         self.val_data = val_ids if hasattr(val_ids, "eval_batches") else RandomWindows(val_ids, cfg.seed + 1)
         self.dist, self.device = self._join(resolve_device(cfg.device))
-        self.cfg = cfg = cfg.resolve(len(self.train_data), len(self.val_data), model.config.block_size, self.dist.world_size)
+        self.cfg = cfg = cfg.resolve(len(self.train_data), len(self.val_data), model.config.block_size,
+                                     self.dist.world_size)
         if self.device.type == "cuda": torch.set_float32_matmul_precision("high") # TF32 matmuls
         self.model = model.to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
@@ -354,18 +389,21 @@ class Trainer:
         self.autocast = autocast_for(cfg.dtype, self.device)
         self.step, self.train_loss, self.val_loss, self.best_val_loss = 0, None, None, None
         self._open_run(run_dir)
-        if ckpt is None: torch.manual_seed(cfg.seed + self.dist.rank) # dropout: a different stream on every rank
+        if ckpt is None: torch.manual_seed(cfg.seed + self.dist.rank) # dropout: its own stream per rank
         else: self._restore(ckpt, path)
 
     def _open_run(self, run_dir:Path|str|None):
-        "Rank 0 opens the run directory (or creates one), locks it and writes config.json; every rank learns its path."
+        ("Rank 0 opens the run directory (or creates one), locks it and writes config.json; "
+         "every rank learns its path.")
         self.run, self.lock = None, None
         if self.dist.is_main:
-            self.run = RunDir(run_dir) if run_dir is not None else RunDir.create(self.model_name, self.cfg.out_dir)
+            self.run = (RunDir(run_dir) if run_dir is not None
+                        else RunDir.create(self.model_name, self.cfg.out_dir))
             self.lock = _lock(self.run) # before anything is written: a second process changes nothing
-            self.run.write_json("config.json", {"model_name": self.model_name, "model_config": asdict(self.model.config),
-                                "train_config": asdict(self.cfg), "n_train": len(self.train_data),
-                                "n_val": len(self.val_data)})
+            self.run.write_json("config.json", {"model_name": self.model_name,
+                                                "model_config": asdict(self.model.config),
+                                                "train_config": asdict(self.cfg),
+                                                "n_train": len(self.train_data), "n_val": len(self.val_data)})
         run_path = self._share(str(self.run.path) if self.run else None)
         if self.run is None: self.run = RunDir(run_path) # the other ranks only read its path; rank 0 writes
 
@@ -373,39 +411,55 @@ class Trainer:
         "Continue from `ckpt`: optimizer, counters, data position and RNGs."
         data = ckpt["data_state"]
         if (data["n_train"], data["n_val"]) != (len(self.train_data), len(self.val_data)):
-            raise PealmError(f"{path} was trained on {data['n_train']:,} + {data['n_val']:,} tokens, this data has "
-                             f"{len(self.train_data):,} + {len(self.val_data):,}; resume with the same --input (a text file or a shard directory)")
+            raise PealmError(f"{path} was trained on {data['n_train']:,} + {data['n_val']:,} tokens, "
+                             f"this data has {len(self.train_data):,} + {len(self.val_data):,}; "
+                             f"resume with the same --input (a text file or a shard directory)")
         was = ckpt["train_config"].get("world_size", 1)
         if was != self.dist.world_size and ckpt["train_config"].get("total_batch_tokens") is None:
-            raise PealmError(f"{path} was trained on {was} ranks with a fixed --grad-accum; resume it on {was} ranks")
+            raise PealmError(f"{path} was trained on {was} ranks with a fixed --grad-accum; "
+                             f"resume it on {was} ranks")
         self.opt.load_state_dict(ckpt["optimizer"])
         self.step, self.best_val_loss = ckpt["step"], ckpt["best_val_loss"]
         self.train_loss, self.val_loss = ckpt.get("train_loss"), ckpt.get("val_loss")
         self.train_data.load_state_dict(data)
-        if self.dist.is_main: self.run.write_bytes("metrics.jsonl", _metrics_until(self.run.path/"metrics.jsonl", self.step))
+        if self.dist.is_main:
+            self.run.write_bytes("metrics.jsonl", _metrics_until(self.run.path/"metrics.jsonl", self.step))
         rng = ckpt["rng"] if isinstance(ckpt["rng"], list) else [ckpt["rng"]] # one state per rank
         if len(rng) == self.dist.world_size: _set_rng_state(rng[self.dist.rank])
-        else: # another number of ranks: the data and the weights continue exactly, dropout's random stream cannot
+        else:
+            # another number of ranks: the data and the weights continue exactly, dropout's stream cannot
             torch.manual_seed(self.cfg.seed + self.dist.rank + self.step)
-            if self.dist.is_main: tqdm.write(f"resuming {len(rng)} ranks' run on {self.dist.world_size}: dropout draws new random numbers")
+            if self.dist.is_main:
+                tqdm.write(f"resuming {len(rng)} ranks' run on {self.dist.world_size}: "
+                           f"dropout draws new random numbers")
 
-    # Where processes training together would talk; alone, each is trivial. Lesson 19's DDPTrainer overrides them.
-    def _join(self, device:torch.device) -> tuple: return OneProcess(), device # this process's place, and its device
-    def _share(self, obj): return obj                                 # rank 0's value, on every rank
-    def _collect(self, obj) -> list: return [obj]                     # every rank's value, in rank order
-    def _sum(self, t:torch.Tensor) -> torch.Tensor: return t          # summed over the ranks
-    def _stop_requested(self, requested:bool) -> bool: return requested # True on every rank once any asks to stop
-    def _accumulating(self, last:bool): return nullcontext()          # the backward of a micro-batch (`last` of the step?)
+    # Where processes training together would talk; alone, each is trivial.
+    # Lesson 19's DDPTrainer overrides them.
+    # this process's place, and its device
+    def _join(self, device:torch.device) -> tuple: return OneProcess(), device
+    # rank 0's value, on every rank
+    def _share(self, obj): return obj
+    # every rank's value, in rank order
+    def _collect(self, obj) -> list: return [obj]
+    # summed over the ranks
+    def _sum(self, t:torch.Tensor) -> torch.Tensor: return t
+    # True on every rank once any asks to stop
+    def _stop_requested(self, requested:bool) -> bool: return requested
+    # the backward of a micro-batch (`last` of the step?)
+    def _accumulating(self, last:bool): return nullcontext()
 
     def state_dict(self) -> dict:
-        "The training checkpoint (`format: pealm.train`): everything needed to continue exactly. Every rank must call it."
+        ("The training checkpoint (`format: pealm.train`): everything needed to continue exactly. "
+         "Every rank must call it.")
         rng = self._collect(_rng_state())
-        return {"format": "pealm.train", "model_name": self.model_name, "model_config": asdict(self.model.config),
+        return {"format": "pealm.train", "model_name": self.model_name,
+                "model_config": asdict(self.model.config),
                 "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
                 "train_config": asdict(self.cfg), "step": self.step, "train_loss": self.train_loss,
                 "val_loss": self.val_loss, "best_val_loss": self.best_val_loss,
                 "rng": rng[0] if len(rng) == 1 else rng, "tokenizer": self.tokenizer,
-                "data_state": {**self.train_data.state_dict(), "n_train": len(self.train_data), "n_val": len(self.val_data)}}
+                "data_state": {**self.train_data.state_dict(), "n_train": len(self.train_data),
+                               "n_val": len(self.val_data)}}
 
     def save(self) -> Path:
         "Write `ckpt.pt` atomically (rank 0; every rank must call it)."
@@ -415,31 +469,35 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self) -> float:
-        "Mean validation loss over `eval_batches` batches, the same batches every time; keeps best.pt up to date."
+        ("Mean validation loss over `eval_batches` batches, the same batches every time; "
+         "keeps best.pt up to date.")
         cfg, d = self.cfg, self.dist
         self.model.eval()
         total = torch.zeros((), device=self.device)
-        for x, y in self.val_data.eval_batches(cfg.batch_size, cfg.block_size, cfg.eval_batches, d.rank, d.world_size, self.device):
+        for x, y in self.val_data.eval_batches(cfg.batch_size, cfg.block_size, cfg.eval_batches,
+                                               d.rank, d.world_size, self.device):
             with self.autocast: total += self.forward(x, y)[1].float()
         self.model.train()
         self.val_loss = self._sum(total).item() / cfg.eval_batches # each rank did its share of the batches
         if self.best_val_loss is None or self.val_loss < self.best_val_loss:
             self.best_val_loss = self.val_loss
             if d.is_main:
-                best = weights_dict(self.model, self.tokenizer, self.model_name, step=self.step, val_loss=self.val_loss)
+                best = weights_dict(self.model, self.tokenizer, self.model_name,
+                                    step=self.step, val_loss=self.val_loss)
                 save_atomic(best, self.run.file("best.pt"))
         return self.val_loss
 
 # %% ../nbs/17_train.ipynb #1f19893f
 @dataclass
 class _Meter:
-    "What `fit` counts between two log lines: the summed loss on the device, and the time and tokens for tokens/s."
-    loss_sum: torch.Tensor      # the micro-batch losses since the last log line, summed where they were computed
+    ("What `fit` counts between two log lines: the summed loss on the device, "
+     "and the time and tokens for tokens/s.")
+    loss_sum: torch.Tensor      # the micro-batch losses since the last log line, summed on their device
     n_losses: int = 0           # how many
     t_last: float = 0.0         # when the last log line was written
     step_last: int = 0          # at which step
     tokens_per_s: float|None = None
-    windows: int = 0            # log intervals measured; the first (warm-up, compilation) is left out of steady
+    windows: int = 0            # log intervals measured; the first (warm-up, compiling) is not steady
     steady_tokens: int = 0
     steady_secs: float = 0.0
 
@@ -460,7 +518,8 @@ class _Meter:
         self.t_last, self.step_last = time.perf_counter(), step
 
     @property
-    def steady_tokens_per_s(self) -> float|None: return self.steady_tokens / self.steady_secs if self.steady_secs else self.tokens_per_s
+    def steady_tokens_per_s(self) -> float|None:
+        return self.steady_tokens / self.steady_secs if self.steady_secs else self.tokens_per_s
 
 # %% ../nbs/17_train.ipynb #x17fit02
 @patch
@@ -474,8 +533,8 @@ def _train_step(self:Trainer, meter:_Meter) -> float:
     batches = self.train_data.next_batches(cfg.batch_size, cfg.block_size, cfg.grad_accum, self.dist.rank,
                                            self.dist.world_size, self.device)
     # 3. forward, backward, clip, update: `optimizer_step`
-    meter.loss_sum += optimizer_step(self.step_model, self.opt, batches, self.autocast, cfg.grad_clip, self.params,
-                                     self._accumulating)
+    meter.loss_sum += optimizer_step(self.step_model, self.opt, batches, self.autocast, cfg.grad_clip,
+                                     self.params, self._accumulating)
     meter.n_losses += cfg.grad_accum
     self.step += 1
     return lr
@@ -494,22 +553,27 @@ def _log_point(self:Trainer,
     cfg = self.cfg
     self.train_loss = self._sum(meter.loss_sum).item() / (meter.n_losses * self.dist.world_size)
     if not math.isfinite(self.train_loss) or check_weights and not _finite(self.params):
-        raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); {_kept(self)}; "
-                         f"train again with a lower --lr (this run: {cfg.lr:g})") # nothing ruined is saved
+        # nothing ruined is saved
+        raise PealmError(f"training diverged by step {self.step} (train loss {self.train_loss:.4g}); "
+                         f"{_kept(self)}; train again with a lower --lr (this run: {cfg.lr:g})")
     tps = meter.lap(self.step, cfg.tokens_per_step)
-    record = {"step": self.step, "train_loss": self.train_loss, "val_loss": None, "lr": lr, "tokens_per_s": tps}
+    record = {"step": self.step, "train_loss": self.train_loss, "val_loss": None, "lr": lr,
+              "tokens_per_s": tps}
     if evaluating:
         record["val_loss"] = self.evaluate()
-        say(f"step {self.step}: train {self.train_loss:.4f}, val {self.val_loss:.4f}, lr {lr:.2e}, {tps:,.0f} tokens/s")
+        say(f"step {self.step}: train {self.train_loss:.4f}, val {self.val_loss:.4f}, lr {lr:.2e}, "
+            f"{tps:,.0f} tokens/s")
     if extra_due:
         extra = self.extra_eval(self.model)
         record.update(extra)
-        say(f"step {self.step}: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
+        say(f"step {self.step}: "
+            + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()))
     return record
 
 # %% ../nbs/17_train.ipynb #x17fit04
 class _MetricsLog:
-    "metrics.jsonl, appended to and flushed line by line (by the main process only: `path` None writes nothing)."
+    ("metrics.jsonl, appended to and flushed line by line "
+     "(by the main process only: `path` None writes nothing).")
     def __init__(self, path:Path|None): self.file = open(path, "a") if path is not None else None
 
     def write(self, record:dict):
@@ -534,10 +598,12 @@ def _finish(self:Trainer, stop:bool, tokens_per_s:float|None) -> TrainResult:
     return TrainResult(self.run.path, self.step, self.train_loss, self.val_loss, self.best_val_loss,
                        tokens_per_s, interrupted=stop)
 
+# %% ../nbs/17_train.ipynb #x17sp010
 def _finite(params:list) -> bool:
     "Whether every parameter is free of nan and inf (one device sync)."
     return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())
 
+# %% ../nbs/17_train.ipynb #x17sp012
 def _kept(trainer:Trainer) -> str:
     "What a run that stops on an error leaves behind."
     ckpt = trainer.run.path/"ckpt.pt"
@@ -553,10 +619,11 @@ def fit(self:Trainer,
     cfg, d = self.cfg, self.dist
     until = cfg.steps if until is None else min(until, cfg.steps)
     if d.is_main and self.lock is None: self.lock = _lock(self.run) # released at the end of every fit
-    say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above the bar, if there is one
+    say = (lambda msg: None) if cfg.quiet or not d.is_main else tqdm.write # prints above any bar
     log = _MetricsLog(self.run.file("metrics.jsonl") if d.is_main else None)
     if self.step == 0 and self.val_loss is None: # the untrained model: about ln(vocab_size)
-        log.write({"step": 0, "train_loss": None, "val_loss": self.evaluate(), "lr": get_lr(0, cfg), "tokens_per_s": None})
+        log.write({"step": 0, "train_loss": None, "val_loss": self.evaluate(), "lr": get_lr(0, cfg),
+                   "tokens_per_s": None})
         say(f"step 0: val {self.val_loss:.4f}")
     show = d.is_main and (cfg.progress if cfg.progress is not None else sys.stderr.isatty())
     bar = tqdm(total=cfg.steps, initial=self.step, disable=not show, unit="step", dynamic_ncols=True)
@@ -569,11 +636,15 @@ def fit(self:Trainer,
                 bar.update()
                 stop = self._stop_requested(interrupt.requested)
                 evaluating = self.step % cfg.eval_every == 0 or self.step == cfg.steps
-                extra_due = self.extra_eval_every and (self.step % self.extra_eval_every == 0 or self.step == cfg.steps)
-                saving = (self.step % cfg.save_every == 0 if cfg.save_every else evaluating) or self.step == until
+                extra_due = self.extra_eval_every and (self.step % self.extra_eval_every == 0
+                                                       or self.step == cfg.steps)
+                saving = ((self.step % cfg.save_every == 0 if cfg.save_every else evaluating)
+                          or self.step == until)
                 if not (self.step % cfg.log_every == 0 or evaluating or extra_due or saving or stop): continue
-                log.write(self._log_point(meter, lr, evaluating, extra_due, evaluating or saving or stop, say))
-                bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{meter.tokens_per_s:,.0f}", refresh=False)
+                log.write(self._log_point(meter, lr, evaluating, extra_due, evaluating or saving or stop,
+                                          say))
+                bar.set_postfix(loss=f"{self.train_loss:.4f}", tok_s=f"{meter.tokens_per_s:,.0f}",
+                                refresh=False)
                 if saving or stop:
                     self.save()
                     saved_step = self.step
@@ -581,8 +652,8 @@ def fit(self:Trainer,
             if saved_step != self.step: self.save() # Ctrl-C arrived after this step's save check
     except OSError as e:
         if e.errno != errno.ENOSPC: raise
-        raise PealmError(f"the disk is full (writing {e.filename or self.run.path}); {_kept(self)}; free some space, "
-                         f"then continue with --resume {self.run.path}") from None
+        raise PealmError(f"the disk is full (writing {e.filename or self.run.path}); {_kept(self)}; "
+                         f"free some space, then continue with --resume {self.run.path}") from None
     finally:
         bar.close()
         log.close()
