@@ -87,6 +87,7 @@ def _as_values(xs):
     "Wrap plain numbers as `Value`s, keep `Value`s as they are."
     return [x if isinstance(x, Value) else Value(x) for x in xs]
 
+# %% ../nbs/01_nn.ipynb #x01sp001
 def softmax(
     logits:list, # scores, `Value`s or numbers
 ) -> list[Value]:

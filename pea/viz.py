@@ -33,10 +33,14 @@ _RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 def _check_rankdir(rankdir):
     if rankdir not in _RANKDIRS: raise ValueError(f"rankdir={rankdir!r} is not one of {', '.join(_RANKDIRS)}")
 
+# %% ../nbs/02_viz.ipynb #x02sp001
 # escape a record field
 def _record(s): return ''.join('\\' + ch if ch in '\\{}|<>"' else ch for ch in str(s))
+
+# %% ../nbs/02_viz.ipynb #x02sp002
 def _quote(s): return str(s).replace('\\', '\\\\').replace('"', '\\"')
 
+# %% ../nbs/02_viz.ipynb #x02sp003
 def _dot_body(root, rankdir):
     "The statement lines of `root`'s DOT graph, one per node and edge."
     _check_rankdir(rankdir)
@@ -52,6 +56,7 @@ def _dot_body(root, rankdir):
     for p, v in edges: lines.append(f'\t{uid[id(p)]} -> {uid[id(v)]}{"op" if v._op else ""}\n')
     return lines
 
+# %% ../nbs/02_viz.ipynb #x02sp004
 def to_dot(
     root, # the `Value` to draw
     rankdir:str='LR', # layout direction: LR (left to right), TB, RL or BT
@@ -67,6 +72,7 @@ def dot_installed() -> bool:
     "Whether Graphviz's `dot` program is on the PATH."
     return shutil.which('dot') is not None
 
+# %% ../nbs/02_viz.ipynb #x02sp011
 class Drawing:
     "DOT source that a notebook shows as SVG, or as the one line `NO_DOT` where Graphviz is missing."
     def __init__(self, source:str): self.source = source
@@ -78,6 +84,7 @@ class Drawing:
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {'image/svg+xml': self.svg()} if dot_installed() else {'text/plain': NO_DOT}
 
+# %% ../nbs/02_viz.ipynb #x02sp012
 def draw_dot(
     root, # the `Value` to draw
     rankdir:str='LR', # layout direction: LR (left to right), TB, RL or BT

@@ -42,6 +42,7 @@ def write_atomic(
     _sync_dir(path.parent)
     return path
 
+# %% ../nbs/10_data.ipynb #x10sp001
 def _sync_dir(folder:Path):
     "Make a rename in `folder` durable (POSIX; a directory cannot be opened on Windows)."
     try: fd = os.open(folder, os.O_RDONLY)
@@ -67,6 +68,7 @@ def fetch(
     with urllib.request.urlopen(url, timeout=30) as r:
         while chunk := r.read(1 << 20): f.write(chunk)
 
+# %% ../nbs/10_data.ipynb #x10sp011
 def download(
     url:str,         # address to fetch
     dest:Path|str,   # file to write; its directory is created
@@ -119,6 +121,7 @@ def to_device(
         return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
     return x.to(device), y.to(device)
 
+# %% ../nbs/10_data.ipynb #x10sp021
 def windows(
     data:torch.Tensor,              # 1-D token ids
     offsets,                        # where each window starts: B integers
@@ -129,6 +132,7 @@ def windows(
     xy = torch.stack([data[int(o):int(o)+block_size+1] for o in offsets]).long()
     return to_device(xy[:, :-1].contiguous(), xy[:, 1:].contiguous(), device)
 
+# %% ../nbs/10_data.ipynb #x10sp022
 def get_batch(
     data:torch.Tensor,              # 1-D token ids
     block_size:int,                 # context length T

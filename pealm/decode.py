@@ -57,16 +57,19 @@ def _attention_input(block, x):
     "ln_1 and c_attn: (1, 1, n_embd) -> queries, keys and values (1, 1, 3 * n_embd)."
     return gemv(block.ln_1(x), block.attn.c_attn.weight, block.attn.c_attn.bias)
 
+# %% ../nbs/15a_fast_decode.ipynb #x15sp001
 def _attention_output_mlp_input(block, x, y):
     "c_proj and the residual, then ln_2, c_fc and GELU: the new residual and the MLP's hidden layer."
     x = x + gemv(y, block.attn.c_proj.weight, block.attn.c_proj.bias)
     hidden = block.mlp.gelu(gemv(block.ln_2(x), block.mlp.c_fc.weight, block.mlp.c_fc.bias))
     return x, hidden
 
+# %% ../nbs/15a_fast_decode.ipynb #x15sp002
 def _mlp_output(block, x, hidden):
     "The MLP's c_proj and the residual."
     return x + gemv(hidden, block.mlp.c_proj.weight, block.mlp.c_proj.bias)
 
+# %% ../nbs/15a_fast_decode.ipynb #x15sp003
 def _head(model, x):
     "ln_f and the (tied) head: (1, 1, n_embd) -> (1, 1, vocab_size) logits."
     return gemv(model.transformer.ln_f(x), model.lm_head.weight)

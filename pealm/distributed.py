@@ -27,6 +27,7 @@ class DistInfo:
     @property
     def is_distributed(self) -> bool: return self.world_size > 1
 
+# %% ../nbs/19_distributed.ipynb #x19sp001
 def dist_info() -> DistInfo:
     "This process's place from torchrun's `RANK`, `LOCAL_RANK` and `WORLD_SIZE`; rank 0 of 1 without them."
     env = os.environ
@@ -55,6 +56,7 @@ def init_distributed(
     if not dist.is_initialized(): dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return info, device
 
+# %% ../nbs/19_distributed.ipynb #x19sp011
 def destroy_distributed():
     "Leave the process group, if this process joined one."
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
@@ -62,6 +64,7 @@ def destroy_distributed():
 # %% ../nbs/19_distributed.ipynb #d53957d2
 def _on() -> bool: return dist.is_available() and dist.is_initialized()
 
+# %% ../nbs/19_distributed.ipynb #x19sp021
 def all_reduce_sum(
     t:torch.Tensor, # the same shape on every rank
 ) -> torch.Tensor:
@@ -69,6 +72,7 @@ def all_reduce_sum(
     if _on(): dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
 
+# %% ../nbs/19_distributed.ipynb #x19sp022
 def any_rank(
     flag:bool, # this rank's answer
 ) -> bool:
@@ -78,6 +82,7 @@ def any_rank(
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t.item())
 
+# %% ../nbs/19_distributed.ipynb #x19sp023
 def broadcast_object(
     obj,        # the value on rank `src`; ignored elsewhere
     src:int=0,  # the rank that has it
@@ -88,6 +93,7 @@ def broadcast_object(
     dist.broadcast_object_list(box, src=src)
     return box[0]
 
+# %% ../nbs/19_distributed.ipynb #x19sp024
 def gather_objects(
     obj, # this rank's value (picklable)
 ) -> list:

@@ -30,6 +30,7 @@ def _check_split(split:str):
     if split not in HELLASWAG_SIZES:
         raise PealmError(f"unknown HellaSwag split {split!r}: choose one of {', '.join(HELLASWAG_SIZES)}")
 
+# %% ../nbs/21_eval.ipynb #x21sp001
 def hellaswag_path(
     data_dir:Path|str|None=None, # a directory holding `hellaswag_{split}.jsonl`, or the file itself
     split:str="val",             # train, val or test
@@ -61,6 +62,7 @@ def _check_example(ex, need_label:bool=True) -> str|None:
     if need_label and (type(label) is not int or not 0 <= label < 4):
         return f"'label' {label!r} is not 0, 1, 2 or 3"
 
+# %% ../nbs/21_eval.ipynb #x21sp011
 def _read_hellaswag(path, need_label=True):
     "Yield the validated examples of `path`."
     path = Path(path)
@@ -134,6 +136,7 @@ def harness_preprocess(text:str) -> str:
     text = re.sub("\\[.*?\\]", "", text) # WikiHow's [header], [step], [substeps], ...
     return text.replace("  ", " ")
 
+# %% ../nbs/21_eval.ipynb #x21sp021
 def harness_doc(
     example:dict, # a HellaSwag example: `activity_label`, `ctx_a`, `ctx_b`, `endings`
 ) -> dict:
@@ -153,6 +156,7 @@ def completion_requests(
     ctx = tokenizer.encode(example["ctx"])
     return [(ctx, tokenizer.encode(" " + e)) for e in example["endings"]]
 
+# %% ../nbs/21_eval.ipynb #x21sp031
 def _encode_pair(tokenizer, context:str, continuation:str) -> tuple[list[int], list[int]]:
     ("lm-eval's `_encode_pair`: trailing spaces move to the continuation, "
      "and the pair is encoded whole, then cut.")
@@ -161,6 +165,7 @@ def _encode_pair(tokenizer, context:str, continuation:str) -> tuple[list[int], l
     whole, ctx = tokenizer.encode(context + continuation), tokenizer.encode(context)
     return ctx, whole[len(ctx):]
 
+# %% ../nbs/21_eval.ipynb #x21sp032
 def harness_requests(
     example:dict, # a HellaSwag example
     tokenizer,    # anything with `encode(str) -> list[int]`
@@ -177,6 +182,7 @@ def _unwrap(model:torch.nn.Module) -> torch.nn.Module:
         model = inner
     return model
 
+# %% ../nbs/21_eval.ipynb #x21sp041
 def _fit(ctx:list, cont:list, block_size:int) -> tuple[list, list]:
     ("The pair cut to its last `block_size + 1` tokens, as the harness cuts it; "
      "the context keeps at least one token.")
@@ -192,12 +198,14 @@ def _new_cache(model, batch_size:int, length:int) -> KVCache:
     return KVCache(dataclasses.replace(model.config, block_size=max(length, 1)), batch_size,
                    p.device, p.dtype)
 
+# %% ../nbs/21_eval.ipynb #x21sp051
 def _prefill(model, prefixes:list[list[int]]) -> KVCache:
     "The KV cache of `prefixes`, B token lists of one length P (maybe 0)."
     cache = _new_cache(model, len(prefixes), len(prefixes[0]))
     if prefixes[0]: model._hidden(torch.tensor(prefixes, device=cache.k.device), cache)
     return cache
 
+# %% ../nbs/21_eval.ipynb #x21sp052
 def _score_rows(model, prefix:KVCache, which:list[int], rows:list[list[int]],
                 n_scored:list[int]) -> torch.Tensor:
     ("Summed log-prob of the last `n_scored[j]` tokens of `rows[j]`, "

@@ -6,7 +6,6 @@
 __all__ = ['SHARD_DTYPE', 'write_shard', 'read_shard', 'find_shards', 'ShardLoader']
 
 # %% ../nbs/18_shards.ipynb #ace92196
-import os, tempfile
 from pathlib import Path
 import numpy as np
 import torch

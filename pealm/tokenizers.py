@@ -8,7 +8,7 @@ __all__ = ['GPT2_SPLIT_PATTERN', 'ENDOFTEXT', 'GPT2_MERGES_URL', 'GPT2_MERGES_SH
            'tokenizer_from_dict', 'load_tokenizer', 'StreamDecoder']
 
 # %% ../nbs/11_tokenizers.ipynb #405b8791
-import codecs, heapq, json, os, re, reprlib, tempfile
+import codecs, heapq, json, re, reprlib
 from collections import Counter, defaultdict
 from pathlib import Path
 import regex # like re, plus the Unicode classes (\p{L}) of GPT-2's split pattern; tiktoken installs it
@@ -164,6 +164,7 @@ def bpe_vocab(
 # %% ../nbs/11_tokenizers.ipynb #b1e40013
 def _is_id(x) -> bool: return isinstance(x, int) and not isinstance(x, bool)
 
+# %% ../nbs/11_tokenizers.ipynb #x11sp001
 def _check_bpe(merges, special_tokens, pattern, byte_order):
     ("`BPETokenizer`'s arguments, checked: merges as tuples, special tokens as a list, "
      "the pattern compiled, the byte order.")
@@ -199,6 +200,7 @@ def _check_bpe(merges, special_tokens, pattern, byte_order):
                          "has capturing groups; write (?:...) instead")
     return pairs, list(special_tokens), split, list(byte_order)
 
+# %% ../nbs/11_tokenizers.ipynb #x11sp002
 def _utf8_text(text) -> str:
     "`text`, a str, with lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD, as tiktoken does."
     if not isinstance(text, str): raise PealmError(f"a tokenizer encodes a str, not {type(text).__name__}")

@@ -245,6 +245,7 @@ def _from_hf_state_dict(
             raise PealmError(f"{k} has shape {tuple(out[k].shape)}, expected {tuple(t.shape)}")
     return out
 
+# %% ../../nbs/14_gpt2.ipynb #x14sp001
 def _to_hf_state_dict(model:GPT) -> dict:
     "`model`'s tensors under Hugging Face's GPT-2 names, Conv1D weights transposed, the tied head left out."
     return {k: (t.t() if k.endswith(_CONV1D) else t).detach().contiguous().cpu()
@@ -289,6 +290,7 @@ def _download(name:str) -> Path:
                          f"config.json and model.safetensors elsewhere and pass their directory "
                          f"instead") from None
 
+# %% ../../nbs/14_gpt2.ipynb #x14sp011
 def _check_hf_sizes(
     config:GPTConfig, # the sizes config.json gives
     weights:Path,     # the model.safetensors beside it
@@ -308,6 +310,7 @@ def _check_hf_sizes(
             raise PealmError(f"transformer.{name} has shape {shapes.get(name)}, "
                              f"expected {want} from config.json")
 
+# %% ../../nbs/14_gpt2.ipynb #x14sp012
 def from_pretrained(
     name_or_dir:str|Path, # 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', or a Hugging Face directory
     dropout:float=0.0,    # dropout of the returned model (0 for sampling)
@@ -335,6 +338,9 @@ def from_pretrained(
     model.load_state_dict(_from_hf_state_dict(load_file(weights), model))
     return model
 
+GPT.from_pretrained = staticmethod(from_pretrained) # GPT.from_pretrained('gpt2')
+
+# %% ../../nbs/14_gpt2.ipynb #x14sp013
 @patch
 def save_pretrained(
     model:GPT,      # the model to export
@@ -355,6 +361,3 @@ def save_pretrained(
     (path/'config.json').write_text(json.dumps(hf, indent=2))
     save_file(_to_hf_state_dict(model), path/'model.safetensors', metadata={'format': 'pt'})
     return path
-
-GPT.from_pretrained = staticmethod(from_pretrained) # GPT.from_pretrained('gpt2')
-
