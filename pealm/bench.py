@@ -24,8 +24,10 @@ VOCAB_SIZE = 50257         # GPT-2's tokenizer: 50,000 merges + 256 bytes + <|en
 PADDED_VOCAB_SIZE = 50304  # the next multiple of 64 (= 128 * 393); the 47 extra tokens never occur
 
 MODELS = { # the model sizes of the benchmark, with their default batch (sequences B of T tokens)
-    'gpt2': dict(n_layer=12, n_head=12, n_embd=768, block_size=1024, batch_size=16), # 124M parameters, for a GPU
-    'tiny': dict(n_layer=4, n_head=4, n_embd=256, block_size=256, batch_size=8),     # 16M (13M in the embedding), for a CPU
+    # 124M parameters, for a GPU
+    'gpt2': dict(n_layer=12, n_head=12, n_embd=768, block_size=1024, batch_size=16),
+    # 16M (13M in the embedding), for a CPU
+    'tiny': dict(n_layer=4, n_head=4, n_embd=256, block_size=256, batch_size=8),
 }
 
 ROWS = { # the speed-ups in order: each row keeps every applicable one above it
@@ -49,6 +51,7 @@ class Speedups:
     vocab: bool = False   # vocab_size 50,304 instead of 50,257
     fused: bool = False   # AdamW as one fused kernel instead of a Python loop over the parameters
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp002
 def attention_backends(
     flash:bool, # True: the fused kernels only; False: the MATH backend only
 ) -> list:
@@ -60,11 +63,13 @@ def attention_backends(
 def make_adamw(
     model:torch.nn.Module,  # its parameters, already on their device
     fused:bool=False,       # one fused kernel; False: a Python loop over the parameters (foreach=False)
-    lr:float=6e-4,          # learning rate (constant: the benchmark times steps, it does not train to the end)
+    lr:float=6e-4,          # learning rate (constant: the benchmark times steps, not a full training run)
     weight_decay:float=0.1, # on 2+ dimensional parameters only
 ) -> torch.optim.AdamW:
-    "Lesson 17's AdamW (decay on the matrices and embeddings only), with GPT-2's betas, as a for-loop or fused."
-    return configure_optimizer(model, TrainConfig(lr=lr, weight_decay=weight_decay, beta1=0.9, beta2=0.95), fused=fused)
+    ("Lesson 17's AdamW (decay on the matrices and embeddings only), "
+     "with GPT-2's betas, as a for-loop or fused.")
+    return configure_optimizer(
+        model, TrainConfig(lr=lr, weight_decay=weight_decay, beta1=0.9, beta2=0.95), fused=fused)
 
 # %% ../nbs/20_benchmarks.ipynb #9cb15b94
 @dataclass
@@ -76,6 +81,7 @@ class DeviceInfo:
     bf16: bool = False    # bf16 matmuls in hardware: such a GPU, or a CPU with AVX512-BF16 or AMX
     compiler: bool = True # torch.compile can build kernels: triton on a GPU, a C++ compiler on a CPU
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp004
 def _cpu_info() -> tuple[str, set]:
     "The CPU's model name and its feature flags, from /proc/cpuinfo where there is one."
     name, flags = platform.processor() or platform.machine(), set()
@@ -88,6 +94,7 @@ def _cpu_info() -> tuple[str, set]:
     except OSError: pass
     return name, flags
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp005
 def device_info(
     device:torch.device, # the device to describe
 ) -> DeviceInfo:
@@ -110,12 +117,15 @@ def skip_reason(
     "Why `row` does not apply on this device, or None when it does."
     cpu = info.type == 'cpu'
     if row == 'tf32' and not info.tf32:
-        return "TF32 is a tensor-core format of NVIDIA GPUs (Ampere or newer)" + ("; CPU matmuls stay fp32" if cpu else "")
+        return ("TF32 is a tensor-core format of NVIDIA GPUs (Ampere or newer)"
+                + ("; CPU matmuls stay fp32" if cpu else ""))
     if row == 'bf16' and not info.bf16:
-        return (f"this CPU ({torch.backends.cpu.get_cpu_capability()}) has no bf16 matmul instructions (AVX512-BF16/AMX): "
-                "autocast would emulate bf16, slower" if cpu else "bf16 tensor cores need an Ampere or newer GPU")
+        return (f"this CPU ({torch.backends.cpu.get_cpu_capability()}) has no bf16 matmul instructions "
+                "(AVX512-BF16/AMX): autocast would emulate bf16, slower" if cpu
+                else "bf16 tensor cores need an Ampere or newer GPU")
     if row == 'compile' and not info.compiler:
-        return "torch.compile needs a C++ compiler (g++ or clang++) on a CPU" if cpu else "torch.compile needs triton"
+        return ("torch.compile needs a C++ compiler (g++ or clang++) on a CPU" if cpu
+                else "torch.compile needs triton")
     return None
 
 # %% ../nbs/20_benchmarks.ipynb #270bc908
@@ -144,9 +154,11 @@ class Timing:
     first_s: float      # seconds of the first step (compilation included)
     losses: list        # the loss of every step, warm-up included
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp006
 def _sync(device:torch.device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp007
 def _row_model(speedups:Speedups, model_args:dict, block_size:int, device:torch.device, ddp:bool) -> tuple:
     "The row's fresh GPT (vocabulary padded, compiled, in DDP as asked) and its AdamW."
     vocab_size = PADDED_VOCAB_SIZE if speedups.vocab else VOCAB_SIZE
@@ -160,6 +172,7 @@ def _row_model(speedups:Speedups, model_args:dict, block_size:int, device:torch.
         model = DDP(model, device_ids=[device.index] if device.type == 'cuda' else None)
     return model, optimizer
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp008
 def time_row(
     speedups:Speedups,  # what the training step uses
     model_args:dict,    # n_layer, n_head, n_embd of the GPT
@@ -206,11 +219,13 @@ def flops_per_token(
 ) -> int:
     "Training FLOPs per token, 6N + 12*L*H*Q*T (PaLM, appendix B; nanoGPT's estimate_mfu)."
     c = model.config
-    N = sum(p.numel() for p in model.parameters()) - model.transformer.wpe.weight.numel() # tied head counted once
+    # tied head counted once
+    N = sum(p.numel() for p in model.parameters()) - model.transformer.wpe.weight.numel()
     return 6 * N + 12 * c.n_layer * c.n_head * (c.n_embd // c.n_head) * T
 
 # %% ../nbs/20_benchmarks.ipynb #ef5c37dd
-GPU_PEAK_TFLOPS = { # dense (no 2:4 sparsity) peaks from NVIDIA's spec sheets: bf16 and TF32 tensor cores, fp32 CUDA cores
+# dense (no 2:4 sparsity) peaks from NVIDIA's spec sheets: bf16 and TF32 tensor cores, fp32 CUDA cores
+GPU_PEAK_TFLOPS = {
     'H100 SXM':  dict(bf16=989.5, tf32=494.5, fp32=67.0),
     'H100 PCIe': dict(bf16=756.5, tf32=378.0, fp32=51.0),
     'H200':      dict(bf16=989.5, tf32=494.5, fp32=67.0),  # H200 SXM
@@ -230,6 +245,7 @@ def gpu_peak_flops(
         if re.search(pattern, name, re.IGNORECASE): return GPU_PEAK_TFLOPS[key][dtype] * 1e12
     return None
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp009
 def row_dtype(speedups:Speedups) -> str:
     "The dtype of a row's matmuls: 'bf16' under autocast, else 'tf32' when enabled, else 'fp32'."
     return 'bf16' if speedups.bf16 else 'tf32' if speedups.tf32 else 'fp32'
@@ -250,6 +266,7 @@ def measure_cpu_peak(
         best = min(best, time.perf_counter() - t0)
     return 2 * n**3 / best
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp011
 def mfu(
     tokens_per_s:float,    # measured throughput (all ranks together for DDP)
     flops_per_token:float, # F = 6N + 12*L*H*Q*T
@@ -278,14 +295,18 @@ class Report:
     flops_per_token: int  # F of the unpadded model
     peak_source: str      # where the peaks come from, for the table header
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp013
 def _resolve_device(device:str) -> torch.device:
-    "`device` as lesson 17's `resolve_device` reads it, for the rows there are: cpu or cuda ('auto' never picks mps)."
+    ("`device` as lesson 17's `resolve_device` reads it, for the rows there are: "
+     "cpu or cuda ('auto' never picks mps).")
     dev = resolve_device(device)
     if dev.type != 'mps': return dev
     if device == 'auto': return torch.device('cpu')
     raise PealmError("--device mps: the benchmark's rows are for cpu and cuda; use --device cpu")
 
-def _first_line(e:Exception) -> str: return f"{type(e).__name__}: " + (str(e).strip().splitlines() or [''])[0][:150]
+# %% ../nbs/20_benchmarks.ipynb #x20sp015
+def _first_line(e:Exception) -> str:
+    return f"{type(e).__name__}: " + (str(e).strip().splitlines() or [''])[0][:150]
 
 # %% ../nbs/20_benchmarks.ipynb #5c1e7c7f
 def _model_and_defaults(model, device:torch.device, batch_size, block_size, steps, warmup) -> tuple:
@@ -299,7 +320,8 @@ def _model_and_defaults(model, device:torch.device, batch_size, block_size, step
     T = block_size if block_size is not None else sizes['block_size']
     steps = steps if steps is not None else (20 if device.type == 'cuda' else 5)
     warmup = warmup if warmup is not None else (5 if device.type == 'cuda' else 2)
-    for flag, v, least in (('batch-size', B, 1), ('block-size', T, 1), ('steps', steps, 1), ('warmup', warmup, 0)):
+    for flag, v, least in (('batch-size', B, 1), ('block-size', T, 1),
+                           ('steps', steps, 1), ('warmup', warmup, 0)):
         if v < least: raise PealmError(f"--{flag} must be >= {least}, got {v}")
     args = {k: sizes[k] for k in ('n_layer', 'n_head', 'n_embd')}
     return name, args, B, T, steps, warmup
@@ -310,10 +332,12 @@ def _peak_flops(speedups:Speedups, info:DeviceInfo, peak_tflops:float|None, cach
     dtype = row_dtype(speedups)
     if dtype not in cache:
         if peak_tflops: cache[dtype] = peak_tflops * 1e12
-        elif info.type == 'cpu': cache[dtype] = measure_cpu_peak(torch.bfloat16 if dtype == 'bf16' else torch.float32)
+        elif info.type == 'cpu':
+            cache[dtype] = measure_cpu_peak(torch.bfloat16 if dtype == 'bf16' else torch.float32)
         else: cache[dtype] = gpu_peak_flops(info.name, dtype)
     return cache[dtype]
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp017
 def _ddp_row(nproc:int, speedups:Speedups, spec:dict, info:DeviceInfo, peak_tflops:float|None,
              run_ddp) -> RowResult:
     """The DDP row: the last row's `speedups` on `nproc` ranks. `run_ddp(nproc, spec)` starts them and
@@ -323,26 +347,34 @@ def _ddp_row(nproc:int, speedups:Speedups, spec:dict, info:DeviceInfo, peak_tflo
     label = f"DDP, {nproc} ranks (" + (f"gloo, {threads} each)" if cpu else "NCCL)")
     if not cpu and nproc > torch.cuda.device_count():
         return RowResult('ddp', label, note=f"n/a: {nproc} ranks but {torch.cuda.device_count()} GPUs here")
-    peak = peak_tflops * 1e12 if peak_tflops else None if cpu else gpu_peak_flops(info.name, row_dtype(speedups))
+    peak = (peak_tflops * 1e12 if peak_tflops else None if cpu
+            else gpu_peak_flops(info.name, row_dtype(speedups)))
     try: r = run_ddp(nproc, dict(spec, speedups=asdict(speedups), peak_flops=peak))
     except PealmError as e: return RowResult('ddp', label, note=f"failed: {e}")
     return RowResult('ddp', label, r['tokens_per_s'], r['peak_flops'],
-                     f"the last row's config, global tokens/s; loss {r['loss']:.2f}, first step {r['first_s']:.1f} s")
+                     "the last row's config, global tokens/s; "
+                     f"loss {r['loss']:.2f}, first step {r['first_s']:.1f} s")
 
 # %% ../nbs/20_benchmarks.ipynb #3043e1a4
-def _report_text(name:str, args:dict, B:int, T:int, steps:int, warmup:int, info, dev, F:float, peak_tflops) -> tuple:
+def _report_text(name:str, args:dict, B:int, T:int, steps:int, warmup:int, info, dev, F:float,
+                 peak_tflops) -> tuple:
     "The table's title, the plot's caption and where the peak came from."
     cpu, n = dev.type == 'cpu', torch.get_num_threads()
-    title = (f"**GPT-2 training step, model `{name}`** ({args['n_layer']} layers, {args['n_head']} heads, {args['n_embd']} wide), "
+    title = (f"**GPT-2 training step, model `{name}`** "
+             f"({args['n_layer']} layers, {args['n_head']} heads, {args['n_embd']} wide), "
              f"B={B} x T={T} = {B * T:,} tokens per step per process, random tokens\n\n"
-             f"Device: {info.name} ({dev}), torch {torch.__version__}" + (f", {n} thread{'s' * (n > 1)} per process, "
-             f"load average {os.getloadavg()[0]:.1f} at the end" if cpu else "") + f". tokens/s: median of {steps} steps "
-             f"after {warmup} warm-up steps. MFU = tokens/s x {F / 1e6:,.1f} MFLOP/token (6N + 12LHQT, vocab 50,257) / peak.")
+             f"Device: {info.name} ({dev}), torch {torch.__version__}"
+             + (f", {n} thread{'s' * (n > 1)} per process, "
+                f"load average {os.getloadavg()[0]:.1f} at the end" if cpu else "")
+             + f". tokens/s: median of {steps} steps "
+             f"after {warmup} warm-up steps. MFU = tokens/s x {F / 1e6:,.1f} MFLOP/token "
+             "(6N + 12LHQT, vocab 50,257) / peak.")
     source = (" (--peak-tflops)" if peak_tflops else " (MEASURED: best 2048x2048 matmul, same threads)" if cpu
               else " (NVIDIA spec, dense, the row's dtype)")
     caption = f"GPT-2 {name}, B={B}, T={T}; {info.name}" + (f", {n} thread{'s' * (n > 1)}" if cpu else "")
     return title, caption, source
 
+# %% ../nbs/20_benchmarks.ipynb #x20sp018
 def run_benchmark(
     model:str|dict|None=None, # a key of MODELS, or a dict like its values; None: gpt2 on CUDA, tiny on CPU
     device:str='auto',        # 'auto', 'cpu', 'cuda', 'cuda:N'
@@ -366,18 +398,21 @@ def run_benchmark(
     GPTConfig(block_size=T, **args) # checks the sizes: one clear line before any work
     if threads: torch.set_num_threads(threads)
     info, log, peaks = device_info(dev), log or (lambda line: None), {}
-    with torch.device('meta'): F = flops_per_token(GPT(GPTConfig(block_size=T, vocab_size=VOCAB_SIZE, **args)), T)
+    with torch.device('meta'):
+        F = flops_per_token(GPT(GPTConfig(block_size=T, vocab_size=VOCAB_SIZE, **args)), T)
     results, last = [], Speedups()
     for row, speedups, reason in row_plan(rows, info):
         if speedups is None: results.append(RowResult(row, ROWS[row], note=f"n/a: {reason}"))
         else:
             last = speedups
             try: t = time_row(speedups, args, B, T, steps, warmup, dev, seed)
-            except RuntimeError as e: t, error = None, _first_line(e) # out of memory, a compiler error, no kernel
+            except RuntimeError as e: # out of memory, a compiler error, no kernel
+                t, error = None, _first_line(e)
             if t is None:
                 if dev.type == 'cuda': torch.cuda.empty_cache() # the failed row's tensors are free only now
                 results.append(RowResult(row, ROWS[row], note=f"failed: {error}"))
-            else: results.append(RowResult(row, ROWS[row], t.tokens_per_s, _peak_flops(speedups, info, peak_tflops, peaks),
+            else: results.append(RowResult(row, ROWS[row], t.tokens_per_s,
+                                           _peak_flops(speedups, info, peak_tflops, peaks),
                                            f"loss {t.losses[-1]:.2f}, first step {t.first_s:.1f} s"))
         log(f"{row}: {results[-1].tokens_per_s or 0:,.0f} tokens/s {results[-1].note}")
     if ddp:
