@@ -238,9 +238,6 @@ _TRAIN_FLAGS = ("steps", "epochs", "batch_size", "block_size", "grad_accum", "to
 # what a resume may change: none of them changes the result
 _RESUME_FLAGS = ("steps", "device", "compile", "progress")
 
-def _train_models() -> tuple:
-    return tuple(MODELS)
-
 # %% ../nbs/22_cli.ipynb #x22sp054
 def _size_flags(p):
     "The flags that change the model's sizes from its recipe's: `_MODEL_FLAGS`."
@@ -265,7 +262,7 @@ def _hellaswag_flags(p):
 
 # %% ../nbs/22_cli.ipynb #x22sp021
 def _train_flags(p):
-    p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(_train_models())}")
+    p.add_argument("model_name", metavar="MODEL", help=f"one of: {', '.join(MODELS)}")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--input",
                         metavar="PATH",
@@ -362,7 +359,7 @@ class _RecipeHelp(argparse.Action):
         self.templates = templates
     def __call__(self, parser, namespace, values, option_string=None):
         model = getattr(namespace, "model_name", None)
-        _fill_help(parser, self.templates, (model,) if model in _train_models() else _train_models())
+        _fill_help(parser, self.templates, (model,) if model in MODELS else tuple(MODELS))
         parser.print_help()
         parser.exit()
 

@@ -15,6 +15,7 @@ import argparse, json, os, re, subprocess, sys, warnings
 from pathlib import Path
 import torch
 from pealm.data import PealmError
+from pealm.cli import _Parser # one-line argparse errors, as `pealm` gives them
 from pealm.bench import MODELS, ROWS, RowResult, Speedups, measure_cpu_peak, mfu, run_benchmark, time_row
 
 SCRIPT = Path(__file__).resolve()
@@ -120,10 +121,6 @@ def run_ddp(
     raise PealmError(f"torchrun with {nproc} ranks failed (exit {r.returncode}): {last}")
 
 # The command line.
-
-class _Parser(argparse.ArgumentParser):
-    "An ArgumentParser whose errors are one line, as in `pealm`'s command line."
-    def error(self, message): self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 def main(argv=None) -> int:
     # the bench turns the compile caches off on purpose
