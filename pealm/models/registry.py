@@ -22,13 +22,14 @@ class Recipe:
 # %% ../../nbs/15b_registry.ipynb #r15b0008
 @dataclass(frozen=True)
 class ModelSpec:
-    "Where a registered model is defined, which tokenizer it reads, and how it trains."
+    "Where a registered model is defined, which tokenizer it reads, how it trains, how it is scored."
     module:str         # imported on first use
     model_class:str    # the `LanguageModel` subclass in `module`
     config_class:str   # its config dataclass
     tokenizer:str      # "char": training-text characters (`CharTokenizer`); "gpt2": GPT-2's BPE (tiktoken)
     recipe:Recipe      # its training defaults
     arch:str|None=None # a variant: the entry whose classes it shares and whose name its checkpoints carry
+    evaluate:str="text" # what `pealm eval` scores: "text", the last 10% of its text; "hellaswag" (lesson 21)
 
 # %% ../../nbs/15b_registry.ipynb #r15b0010
 _GPT2 = "pealm.models.gpt2", "GPT", "GPTConfig", "gpt2"
@@ -54,9 +55,10 @@ MODELS = {
     # attention weights as well learns slower per step and, on a CPU, runs slower too
     "gpt2": ModelSpec(*_GPT2, Recipe(
         train=dict(lr=6e-4, beta2=0.95, warmup_steps=100, batch_size=16, total_batch_tokens=524_288),
-        model=dict(vocab_size=50304))),
+        model=dict(vocab_size=50304)), evaluate="hellaswag"),
     # the GPT-3 paper's settings for this size: 2**19 tokens a step, reached by accumulation on any number of
-    # GPUs; 50,257 embedding rows padded to 50,304 = 64 x 786, a size the matrix kernels like (never sampled)
+    # GPUs; 50,257 embedding rows padded to 50,304 = 64 x 786, a size the matrix kernels like (never sampled).
+    # Trained on the web, it is scored as GPT-2 is in its papers: on a benchmark, not on Shakespeare
     "gpt2-shakespeare": ModelSpec(*_GPT2, Recipe(
         train=dict(steps=1300, batch_size=16, block_size=128, lr=2e-3, beta2=0.95, warmup_steps=100,
                    eval_every=100, eval_batches=16),
